@@ -1,0 +1,28 @@
+// tenantry-api's configuration: every environment variable it reads, with
+// its default, validated once at start (the README's table mirrors this).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "platform/base/config.h"
+#include "platform/base/log.h"
+#include "platform/http/server.h"
+#include "platform/redis/probe.h"
+
+namespace tenantry::api {
+
+struct ApiConfig {
+  http::ServerConfig server;
+  std::string database_url;
+  redis::Endpoint redis;
+  std::string replica;
+  base::LogLevel log_level = base::LogLevel::kInfo;
+  bool test_endpoints = false;
+  std::chrono::milliseconds dependency_timeout{1'000};
+
+  // Throws base::ConfigError naming the first bad variable.
+  static ApiConfig from_env(const base::EnvReader& env);
+};
+
+}  // namespace tenantry::api

@@ -1,0 +1,22 @@
+// The HTTP resources of tenantry-api, one file each; main wires them here.
+#pragma once
+
+#include <functional>
+
+#include "api/dependencies.h"
+#include "platform/http/router.h"
+#include "platform/metrics/metrics.h"
+
+namespace tenantry::api {
+
+// GET /livez, GET /readyz. `draining` tells whether shutdown has begun.
+void add_health_routes(http::Router& router, Dependencies& dependencies,
+                       std::function<bool()> draining);
+// GET /v1/ping: touches PostgreSQL and Redis.
+void add_ping_routes(http::Router& router, Dependencies& dependencies);
+// GET /v1/test/sleep?ms=N: only with TENANTRY_ENABLE_TEST_ENDPOINTS=1.
+void add_test_routes(http::Router& router);
+// Admin listener: GET /metrics, GET /livez.
+void add_admin_routes(http::Router& router, metrics::Metrics& metrics);
+
+}  // namespace tenantry::api

@@ -1,0 +1,33 @@
+// GET /v1/test/sleep?ms=N: a slow request for drain tests. Registered only
+// when TENANTRY_ENABLE_TEST_ENDPOINTS=1; never in production.
+#include <charconv>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "api/routes.h"
+#include "platform/http/problem.h"
+
+namespace tenantry::api {
+
+void add_test_routes(http::Router& router) {
+  router.add("GET", "/v1/test/sleep",
+             [](http::Request& request) -> boost::asio::awaitable<http::Response> {
+               auto text = request.query_param("ms").value_or("");
+               int ms = -1;
+               auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+               if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 60'000) {
+                 co_return http::problem(400, "invalid-parameter", "Bad Request",
+                                         "ms must be an integer in [0, 60000]",
+                                         request.request_id);
+               }
+               boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor,
+                                               std::chrono::milliseconds(ms));
+               co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+               co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(ms) + "}");
+             });
+}
+
+}  // namespace tenantry::api

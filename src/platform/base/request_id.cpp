@@ -1,0 +1,90 @@
+// X-Request-ID validation and generation; traceparent parsing.
+#include "platform/base/request_id.h"
+
+#include <array>
+#include <cstdint>
+#include <random>
+
+namespace tenantry::base {
+namespace {
+
+std::mt19937_64& rng() {
+  thread_local std::mt19937_64 engine{[] {
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  }()};
+  return engine;
+}
+
+void append_hex(std::string& out, std::uint64_t value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0; --i) out += kHex[(value >> (i * 4)) & 0xf];
+}
+
+bool is_lower_hex(std::string_view text) {
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool all_zero(std::string_view text) { return text.find_first_not_of('0') == std::string_view::npos; }
+
+}  // namespace
+
+bool is_valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string generate_request_id() {
+  std::uint64_t hi = rng()();
+  std::uint64_t lo = rng()();
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;                    // version 4
+  lo = (lo & ~(0xcULL << 60)) | (0x8ULL << 60);          // variant 10
+  std::string id;
+  id.reserve(36);
+  append_hex(id, hi >> 32, 8);
+  id += '-';
+  append_hex(id, (hi >> 16) & 0xffff, 4);
+  id += '-';
+  append_hex(id, hi & 0xffff, 4);
+  id += '-';
+  append_hex(id, lo >> 48, 4);
+  id += '-';
+  append_hex(id, lo & 0xffffffffffffULL, 12);
+  return id;
+}
+
+std::string generate_trace_id() {
+  std::string id;
+  id.reserve(32);
+  append_hex(id, rng()(), 16);
+  append_hex(id, rng()(), 16);
+  return id;
+}
+
+std::optional<TraceContext> parse_traceparent(std::string_view header) {
+  // version "-" trace-id "-" parent-id "-" flags  =  2+1+32+1+16+1+2 = 55
+  if (header.size() < 55) return std::nullopt;
+  auto version = header.substr(0, 2);
+  if (!is_lower_hex(version) || version == "ff") return std::nullopt;
+  if (version == "00" && header.size() != 55) return std::nullopt;
+  if (header.size() > 55 && header[55] != '-') return std::nullopt;
+  if (header[2] != '-' || header[35] != '-' || header[52] != '-') return std::nullopt;
+  auto trace_id = header.substr(3, 32);
+  auto parent_id = header.substr(36, 16);
+  auto flags = header.substr(53, 2);
+  if (!is_lower_hex(trace_id) || !is_lower_hex(parent_id) || !is_lower_hex(flags)) {
+    return std::nullopt;
+  }
+  if (all_zero(trace_id) || all_zero(parent_id)) return std::nullopt;
+  return TraceContext{std::string(trace_id), std::string(parent_id), std::string(flags)};
+}
+
+}  // namespace tenantry::base

@@ -1,0 +1,58 @@
+// Routing by method and path template ("/v1/projects/{id}"), and the
+// middleware chain that wraps every matched handler (auth, tenant, rate
+// limit are added by later layers through `use`).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "platform/http/message.h"
+
+namespace tenantry::http {
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+using Middleware = std::function<boost::asio::awaitable<Response>(Request&, const Handler& next)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // also the metrics label: bounded cardinality
+  std::vector<std::string> segments;
+  Handler handler;
+  bool access_log = true;  // false for health checks polled by the load balancer
+};
+
+struct RouteOptions {
+  bool access_log = true;
+};
+
+struct RouteMatch {
+  enum class Kind { kFound, kNotFound, kMethodNotAllowed } kind = Kind::kNotFound;
+  const Route* route = nullptr;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string allow;  // for kMethodNotAllowed: the methods the path accepts
+};
+
+class Router {
+ public:
+  // Throws std::invalid_argument for a malformed pattern or a duplicate route
+  // (a programming error caught at start-up).
+  void add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+  // Middleware runs in the order added, outermost first.
+  void use(Middleware middleware);
+
+  RouteMatch match(std::string_view method, std::string_view path) const;
+  // Runs the middleware chain around the matched route's handler.
+  boost::asio::awaitable<Response> dispatch(const Route& route, Request& request) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+  std::vector<Middleware> middleware_;
+};
+
+}  // namespace tenantry::http

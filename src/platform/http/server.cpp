@@ -1,0 +1,473 @@
+// Beast + Asio coroutine server. Each worker thread owns an io_context and
+// its own SO_REUSEPORT acceptor, so a connection lives on one thread for its
+// whole life and sessions need no locks. Shutdown is a drain, never an
+// abrupt ioc.stop(): readiness fails first, then accepting stops, idle
+// keep-alive connections close, busy ones get `Connection: close` on their
+// last response.
+#include "platform/http/server.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "platform/base/request_id.h"
+#include "platform/http/problem.h"
+
+namespace tenantry::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+struct Listener {
+  const Router* router;
+  bool is_public;  // public requests are logged and measured; admin ones are not
+};
+
+struct Session {
+  beast::tcp_stream stream;
+  bool idle = false;  // waiting for the first byte of the next request
+};
+
+struct Worker {
+  asio::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<tcp::acceptor> admin_acceptor;
+  std::unordered_set<Session*> sessions;
+};
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The last X-Forwarded-For hop is the one our load balancer added (it also
+// deletes what clients send); replicas listen only where the LB reaches them.
+std::string forwarded_client(std::string_view xff, std::string_view peer) {
+  if (xff.empty()) return std::string(peer);
+  auto comma = xff.rfind(',');
+  auto last = trim(comma == std::string_view::npos ? xff : xff.substr(comma + 1));
+  return last.empty() ? std::string(peer) : std::string(last);
+}
+
+tcp::acceptor open_acceptor(asio::io_context& ioc, const tcp::endpoint& endpoint,
+                            bool reuse_port) {
+  tcp::acceptor acceptor(ioc);
+  boost::system::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && reuse_port) {
+    int one = 1;
+    if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      ec.assign(errno, boost::system::system_category());
+    }
+  }
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
+                             std::to_string(endpoint.port()) + ": " + ec.message());
+  }
+  return acceptor;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerConfig config;
+  const Router& router;
+  const Router& admin_router;
+  base::Logger& logger;
+  metrics::HttpMetrics& metrics;
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  unsigned short port = 0;
+  unsigned short admin_port = 0;
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> forced{false};
+  std::atomic<bool> finished{false};
+  std::atomic<long> open_sessions{0};
+  std::atomic<long> in_flight{0};
+  std::optional<asio::steady_timer> drain_timer;
+  std::optional<asio::steady_timer> deadline_timer;
+  std::optional<asio::signal_set> signals;
+
+  Impl(ServerConfig c, const Router& r, const Router& a, base::Logger& l, metrics::HttpMetrics& m)
+      : config(std::move(c)), router(r), admin_router(a), logger(l), metrics(m) {
+    for (unsigned i = 0; i < std::max(1u, config.threads); ++i) {
+      workers.push_back(std::make_unique<Worker>());
+    }
+  }
+
+  Worker& main_worker() { return *workers.front(); }
+
+  void bind() {
+    auto address = asio::ip::make_address(config.address);
+    for (auto& worker : workers) {
+      worker->acceptor.emplace(open_acceptor(worker->ioc, {address, port ? port : config.port},
+                                             /*reuse_port=*/true));
+      port = worker->acceptor->local_endpoint().port();
+    }
+    main_worker().admin_acceptor.emplace(
+        open_acceptor(main_worker().ioc, {address, config.admin_port}, /*reuse_port=*/false));
+    admin_port = main_worker().admin_acceptor->local_endpoint().port();
+  }
+
+  asio::awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor, Listener listener) {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+      if (stopping || !acceptor.is_open()) co_return;
+      if (ec) {
+        // EMFILE and friends: back off instead of spinning.
+        logger.warn("accept failed", {{"error", ec.message()}});
+        asio::steady_timer pause(worker.ioc, std::chrono::milliseconds(50));
+        co_await pause.async_wait(kNoThrow);
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      ++open_sessions;
+      asio::co_spawn(worker.ioc, session(worker, std::move(socket), listener), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> session(Worker& worker, tcp::socket socket, Listener listener) {
+    Session state{beast::tcp_stream(std::move(socket))};
+    worker.sessions.insert(&state);
+    if (listener.is_public) metrics.connections.Increment();
+    boost::system::error_code peer_ec;
+    auto peer = state.stream.socket().remote_endpoint(peer_ec).address().to_string();
+    try {
+      co_await serve(state, listener, peer);
+    } catch (const std::exception& e) {
+      logger.error("session failed", {{"error", e.what()}});
+    }
+    boost::system::error_code ignored;
+    state.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    state.stream.socket().close(ignored);
+    if (listener.is_public) metrics.connections.Decrement();
+    worker.sessions.erase(&state);
+    if (--open_sessions == 0 && stopping) finish();
+  }
+
+  asio::awaitable<void> serve(Session& state, Listener listener, const std::string& peer) {
+    const auto& limits = config.limits;
+    beast::flat_buffer buffer;
+    for (;;) {
+      if (buffer.size() == 0) {
+        if (stopping) co_return;
+        state.idle = true;
+        state.stream.expires_after(limits.idle_timeout);
+        auto [ec, n] = co_await state.stream.async_read_some(buffer.prepare(4096), kNoThrow);
+        state.idle = false;
+        if (ec) co_return;  // closed by the client, idle timeout, or shutdown
+        buffer.commit(n);
+      }
+
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+      parser.body_limit(limits.max_body_bytes);
+      state.stream.expires_after(limits.read_timeout);
+      auto [ec, unused] = co_await bhttp::async_read_header(state.stream, buffer, parser, kNoThrow);
+      if (!ec && !parser.is_done()) {
+        if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+          bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+          auto [wec, wn] = co_await bhttp::async_write(state.stream, go_on, kNoThrow);
+          if (wec) co_return;
+        }
+        std::tie(ec, unused) = co_await bhttp::async_read(state.stream, buffer, parser, kNoThrow);
+      }
+      if (ec) {
+        co_await reject(state, ec, parser.is_header_done() ? &parser.get() : nullptr);
+        co_return;
+      }
+
+      auto& req = parser.get();
+      bool keep_alive = req.keep_alive();
+      co_await respond(state, listener, peer, req, keep_alive);
+      if (!keep_alive) co_return;
+    }
+  }
+
+  // A request that could not be read: answer what can be answered, then close.
+  asio::awaitable<void> reject(Session& state, boost::system::error_code ec,
+                               const bhttp::request<bhttp::string_body>* partial) {
+    std::string request_id;
+    if (partial) {
+      auto incoming = (*partial)["X-Request-ID"];
+      if (base::is_valid_request_id(incoming)) request_id = std::string(incoming);
+    }
+    if (request_id.empty()) request_id = base::generate_request_id();
+
+    Response response;
+    if (ec == bhttp::error::header_limit) {
+      metrics.rejected("header_too_large");
+      response = problem(431, "header-too-large", "Request Header Fields Too Large",
+                         "the request header exceeds " +
+                             std::to_string(config.limits.max_header_bytes) + " bytes",
+                         request_id);
+    } else if (ec == bhttp::error::body_limit) {
+      metrics.rejected("body_too_large");
+      response = problem(413, "body-too-large", "Content Too Large",
+                         "the request body exceeds " +
+                             std::to_string(config.limits.max_body_bytes) + " bytes",
+                         request_id);
+    } else if (ec == beast::error::timeout) {
+      // tcp_stream closed the socket on timeout: nothing can be written.
+      metrics.rejected("timeout");
+      co_return;
+    } else if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+               ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category()) {
+      co_return;  // the client went away
+    } else {
+      metrics.rejected("bad_request");
+      response = problem(400, "bad-request", "Bad Request", "malformed HTTP request", request_id);
+    }
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), 11};
+    res.set(bhttp::field::content_type, response.content_type);
+    res.set("X-Request-ID", request_id);
+    res.body() = std::move(response.body);
+    res.keep_alive(false);
+    res.prepare_payload();
+    state.stream.expires_after(config.limits.read_timeout);
+    co_await bhttp::async_write(state.stream, res, kNoThrow);
+  }
+
+  asio::awaitable<void> respond(Session& state, Listener listener, const std::string& peer,
+                                bhttp::request<bhttp::string_body>& req, bool& keep_alive) {
+    auto started = Clock::now();
+    Request request;
+    request.method = std::string(req.method_string());
+    auto target = std::string_view(req.target());
+    auto qmark = target.find('?');
+    request.path = std::string(target.substr(0, qmark));
+    if (qmark != std::string_view::npos) request.query = std::string(target.substr(qmark + 1));
+    request.headers.reserve(std::distance(req.begin(), req.end()));
+    for (const auto& field : req) {
+      request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(req.body());
+    request.remote = forwarded_client(request.header("x-forwarded-for"), peer);
+
+    // Exactly one valid X-Request-ID is kept; anything else gets a new id.
+    auto id_count = req.count("X-Request-ID");
+    auto incoming_id = request.header("x-request-id");
+    request.request_id = id_count == 1 && base::is_valid_request_id(incoming_id)
+                             ? std::string(incoming_id)
+                             : base::generate_request_id();
+    if (auto trace = base::parse_traceparent(request.header("traceparent"))) {
+      request.trace_id = std::move(trace->trace_id);
+      request.traceparent = std::string(request.header("traceparent"));
+    } else {
+      request.trace_id = base::generate_trace_id();
+    }
+
+    std::string_view route_label = "unmatched";
+    bool quiet = false;
+    Response response;
+    // Only the public listener counts towards the limit: the admin listener
+    // must answer /metrics precisely when the replica is overloaded.
+    struct InFlight {
+      Impl& impl;
+      bool counted;
+      ~InFlight() {
+        if (!counted) return;
+        --impl.in_flight;
+        impl.metrics.in_flight.Decrement();
+      }
+    } in_flight_guard{*this, listener.is_public};
+    long now_in_flight = 0;
+    if (listener.is_public) {
+      now_in_flight = ++in_flight;
+      metrics.in_flight.Increment();
+    }
+
+    if (now_in_flight > static_cast<long>(config.limits.max_in_flight)) {
+      metrics.rejected("overload");
+      response = problem(503, "overloaded", "Service Unavailable",
+                         "this replica is at its limit of in-flight requests; retry shortly",
+                         request.request_id);
+      response.with_header("Retry-After", "1");
+    } else {
+      const Router& router = *listener.router;
+      auto match = router.match(request.method, request.path);
+      switch (match.kind) {
+        case RouteMatch::Kind::kFound:
+          route_label = match.route->pattern;
+          quiet = !match.route->access_log;
+          request.params = std::move(match.params);
+          try {
+            response = co_await router.dispatch(*match.route, request);
+          } catch (const std::exception& e) {
+            logger.error("handler failed", {{"request_id", request.request_id},
+                                            {"route", route_label},
+                                            {"error", e.what()}});
+            response = problem(500, "internal", "Internal Server Error",
+                               "the server failed to handle this request", request.request_id);
+          }
+          break;
+        case RouteMatch::Kind::kMethodNotAllowed:
+          response = problem(405, "method-not-allowed", "Method Not Allowed",
+                             "allowed: " + match.allow, request.request_id);
+          response.with_header("Allow", match.allow);
+          break;
+        case RouteMatch::Kind::kNotFound:
+          response = problem(404, "not-found", "Not Found", "no such resource",
+                             request.request_id);
+          break;
+      }
+    }
+
+    keep_alive = keep_alive && !stopping;
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status),
+                                            req.version()};
+    res.set(bhttp::field::content_type, response.content_type);
+    res.set("X-Request-ID", request.request_id);
+    for (auto& [name, value] : response.headers) res.insert(name, value);
+    res.body() = std::move(response.body);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    if (request.method == "HEAD") res.body().clear();
+
+    state.stream.expires_after(config.limits.read_timeout);
+    auto [wec, written] = co_await bhttp::async_write(state.stream, res, kNoThrow);
+    if (wec) keep_alive = false;
+
+    if (!listener.is_public) co_return;
+    double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    metrics.observe(request.method, route_label, response.status, seconds);
+    auto level = quiet ? base::LogLevel::kDebug : base::LogLevel::kInfo;
+    if (logger.enabled(level)) {
+      logger.log(level, "request",
+                 {{"request_id", request.request_id},
+                  {"trace_id", request.trace_id},
+                  {"method", request.method},
+                  {"route", route_label},
+                  {"status", static_cast<std::int64_t>(response.status)},
+                  {"duration_ms", seconds * 1000.0},
+                  {"remote", request.remote}});
+    }
+  }
+
+  // --- shutdown ---------------------------------------------------------
+
+  void begin_shutdown() {
+    if (draining.exchange(true)) return;
+    metrics.draining.Set(1);
+    logger.info("draining", {{"drain_delay_ms", static_cast<std::int64_t>(config.drain_delay.count())},
+                             {"shutdown_timeout_ms",
+                              static_cast<std::int64_t>(config.shutdown_timeout.count())}});
+    asio::post(main_worker().ioc, [this] {
+      drain_timer.emplace(main_worker().ioc, config.drain_delay);
+      drain_timer->async_wait([this](boost::system::error_code ec) {
+        if (!ec) stop_accepting();
+      });
+      deadline_timer.emplace(main_worker().ioc, config.drain_delay + config.shutdown_timeout);
+      deadline_timer->async_wait([this](boost::system::error_code ec) {
+        if (ec) return;
+        logger.error("shutdown deadline reached; closing busy connections",
+                     {{"open_connections", static_cast<std::int64_t>(open_sessions.load())}});
+        forced = true;
+        stop_all();
+      });
+    });
+  }
+
+  void stop_accepting() {
+    stopping = true;
+    logger.info("stopped accepting", {{"open_connections",
+                                       static_cast<std::int64_t>(open_sessions.load())}});
+    for (auto& worker : workers) {
+      asio::post(worker->ioc, [this, w = worker.get()] {
+        boost::system::error_code ignored;
+        if (w->acceptor) w->acceptor->close(ignored);
+        if (w->admin_acceptor) w->admin_acceptor->close(ignored);
+        for (auto* session : w->sessions) {
+          if (session->idle) session->stream.cancel();
+        }
+      });
+    }
+    if (open_sessions == 0) finish();
+  }
+
+  void finish() {
+    if (finished.exchange(true)) return;
+    logger.info("drained");
+    stop_all();
+  }
+
+  void stop_all() {
+    for (auto& worker : workers) worker->ioc.stop();
+  }
+
+  void watch_signals() {
+    signals.emplace(main_worker().ioc, SIGTERM, SIGINT);
+    signals->async_wait([this](boost::system::error_code ec, int signo) {
+      if (ec) return;
+      logger.info("signal received", {{"signal", static_cast<std::int64_t>(signo)}});
+      begin_shutdown();
+      signals->async_wait([this](boost::system::error_code ec2, int) {
+        if (ec2) return;
+        logger.warn("second signal: exiting at once");
+        logger.flush();
+        std::_Exit(1);
+      });
+    });
+  }
+
+  int run() {
+    for (auto& worker : workers) {
+      asio::co_spawn(worker->ioc, accept_loop(*worker, *worker->acceptor, {&router, true}),
+                     asio::detached);
+    }
+    asio::co_spawn(main_worker().ioc,
+                   accept_loop(main_worker(), *main_worker().admin_acceptor, {&admin_router, false}),
+                   asio::detached);
+    if (config.handle_signals) watch_signals();
+    logger.info("listening", {{"port", static_cast<std::int64_t>(port)},
+                              {"admin_port", static_cast<std::int64_t>(admin_port)},
+                              {"threads", static_cast<std::int64_t>(workers.size())}});
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < workers.size(); ++i) {
+      threads.emplace_back([w = workers[i].get()] { w->ioc.run(); });
+    }
+    main_worker().ioc.run();
+    for (auto& thread : threads) thread.join();
+    return forced ? 1 : 0;
+  }
+};
+
+Server::Server(ServerConfig config, const Router& router, const Router& admin_router,
+               base::Logger& logger, metrics::HttpMetrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(config), router, admin_router, logger, metrics)) {}
+
+Server::~Server() = default;
+
+void Server::bind() { impl_->bind(); }
+unsigned short Server::port() const { return impl_->port; }
+unsigned short Server::admin_port() const { return impl_->admin_port; }
+int Server::run() { return impl_->run(); }
+void Server::shutdown() { impl_->begin_shutdown(); }
+bool Server::draining() const { return impl_->draining; }
+
+}  // namespace tenantry::http

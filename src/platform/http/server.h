@@ -1,0 +1,67 @@
+// The HTTP/1.1 server of a replica: one io_context per thread, a public
+// listener and an admin listener, request limits, request ids, access logs,
+// metrics, and the graceful drain that zero-downtime deploys rely on.
+// Boost.Beast stays inside server.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "platform/base/log.h"
+#include "platform/http/router.h"
+#include "platform/metrics/metrics.h"
+
+namespace tenantry::http {
+
+struct ServerLimits {
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds read_timeout{10'000};  // a whole request, once its first byte is in
+  std::chrono::milliseconds idle_timeout{75'000};  // between requests on a keep-alive connection
+  std::size_t max_in_flight = 1024;
+};
+
+struct ServerConfig {
+  std::string address = "127.0.0.1";
+  unsigned short port = 0;        // 0: any free port (tests)
+  unsigned short admin_port = 0;  // 0: any free port (tests)
+  unsigned threads = 1;
+  ServerLimits limits;
+  // After SIGTERM: keep serving (readiness 503) this long so the load
+  // balancer sees it, then stop accepting and finish in-flight requests
+  // within shutdown_timeout.
+  std::chrono::milliseconds drain_delay{3'000};
+  std::chrono::milliseconds shutdown_timeout{20'000};
+  bool handle_signals = true;
+};
+
+class Server {
+ public:
+  Server(ServerConfig config, const Router& router, const Router& admin_router,
+         base::Logger& logger, metrics::HttpMetrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds both listeners; throws std::runtime_error naming the address on
+  // failure. port() and admin_port() are known after this.
+  void bind();
+  unsigned short port() const;
+  unsigned short admin_port() const;
+
+  // Serves until shut down. Returns 0 after a graceful shutdown, 1 when the
+  // shutdown deadline cut in-flight requests short.
+  int run();
+
+  // Starts the graceful shutdown, as SIGTERM does. Safe from any thread.
+  void shutdown();
+  bool draining() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tenantry::http

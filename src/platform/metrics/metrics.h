@@ -1,0 +1,66 @@
+// The replica's metrics, in one place: declared here, exposed in Prometheus
+// text format on the admin listener. Labels never carry tenant or user ids:
+// routes are templates ("/v1/projects/{id}"), never raw paths.
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace tenantry::metrics {
+
+class HttpMetrics {
+ public:
+  explicit HttpMetrics(prometheus::Registry& registry);
+
+  // `route` must be a route template or a fixed word such as "unmatched".
+  void observe(std::string_view method, std::string_view route, unsigned status, double seconds);
+  // Requests refused before reaching a handler, by reason (overload,
+  // header_too_large, body_too_large, timeout, bad_request).
+  void rejected(std::string_view reason);
+
+  prometheus::Gauge& in_flight;
+  prometheus::Gauge& connections;
+  prometheus::Gauge& draining;
+
+ private:
+  struct Series {
+    prometheus::Histogram* duration;
+    prometheus::Counter* total;
+  };
+  Series& series(std::string_view method, std::string_view route, unsigned status);
+
+  prometheus::Family<prometheus::Histogram>& duration_;
+  prometheus::Family<prometheus::Counter>& total_;
+  prometheus::Family<prometheus::Counter>& rejected_;
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, Series> series_;
+};
+
+class Metrics {
+ public:
+  explicit Metrics(std::string_view version);
+
+  prometheus::Registry& registry() { return *registry_; }
+  HttpMetrics& http() { return http_; }
+  // Everything in the registry plus process CPU, memory and start time.
+  std::string expose() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  HttpMetrics http_;
+  double start_time_seconds_;
+};
+
+// Collapses a method outside the standard set to "OTHER" (bounded labels).
+std::string_view method_label(std::string_view method);
+
+}  // namespace tenantry::metrics
