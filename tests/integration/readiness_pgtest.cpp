@@ -1,0 +1,142 @@
+// tenantry-api as a real process against a real PostgreSQL and Redis:
+// readiness follows PostgreSQL, not Redis; /v1/ping touches both; a bad
+// configuration exits non-zero with one line naming the variable.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "support/http_client.h"
+#include "support/services.h"
+
+namespace tenantry::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string api_binary() { return (binary_dir() / "bin/tenantry-api").string(); }
+
+class ApiProcess {
+ public:
+  ApiProcess(const PostgresServer& pg, const RedisServer& redis, const TempDir& dir)
+      : port_(free_port()), admin_port_(free_port()),
+        process_({api_binary()},
+                 {{"DATABASE_URL", pg.url()},
+                  {"REDIS_URL", redis.url()},
+                  {"TENANTRY_HTTP_PORT", std::to_string(port_)},
+                  {"TENANTRY_ADMIN_PORT", std::to_string(admin_port_)},
+                  {"TENANTRY_THREADS", "2"},
+                  {"TENANTRY_DRAIN_DELAY_MS", "200"},
+                  {"TENANTRY_DEPENDENCY_TIMEOUT_MS", "500"},
+                  {"TENANTRY_REPLICA", "itest"}},
+                 dir.path() / "api.log") {
+    if (!wait_until([this] { return http_request(port_, "GET", "/livez", {}, {}, 1s).status == 200; },
+                    20s)) {
+      throw std::runtime_error("tenantry-api did not start:\n" + process_.log());
+    }
+  }
+  unsigned short port() const { return port_; }
+  unsigned short admin_port() const { return admin_port_; }
+  ChildProcess& process() { return process_; }
+
+ private:
+  unsigned short port_;
+  unsigned short admin_port_;
+  ChildProcess process_;
+};
+
+class ReadinessTest : public ::testing::Test {
+ protected:
+  int ready_status() { return http_request(api_.port(), "GET", "/readyz", {}, {}, 3s).status; }
+
+  TempDir dir_;
+  PostgresServer pg_;
+  RedisServer redis_;
+  ApiProcess api_{pg_, redis_, dir_};
+};
+
+TEST_F(ReadinessTest, ReadyWhenPostgresAndRedisAreUp) {
+  auto res = http_request(api_.port(), "GET", "/readyz");
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto body = boost::json::parse(res.body).as_object();
+  EXPECT_EQ(body.at("postgres").as_string(), "up");
+  EXPECT_EQ(body.at("redis").as_string(), "up");
+
+  auto ping = http_request(api_.port(), "GET", "/v1/ping");
+  EXPECT_EQ(ping.status, 200) << ping.body;
+}
+
+TEST_F(ReadinessTest, NotReadyWhilePostgresIsDownAndBackWhenItReturns) {
+  ASSERT_EQ(ready_status(), 200);
+  pg_.stop();
+  EXPECT_TRUE(wait_until([this] { return ready_status() == 503; }, 10s));
+  auto ping = http_request(api_.port(), "GET", "/v1/ping");
+  EXPECT_EQ(ping.status, 503);
+  EXPECT_EQ(ping.header("content-type"), "application/problem+json");
+  EXPECT_EQ(http_request(api_.port(), "GET", "/livez").status, 200);  // alive, just not ready
+
+  pg_.start();
+  EXPECT_TRUE(wait_until([this] { return ready_status() == 200; }, 10s));
+  EXPECT_NE(api_.process().log().find("\"msg\":\"dependency down\""), std::string::npos);
+}
+
+TEST_F(ReadinessTest, RedisDownLeavesTheReplicaReady) {
+  redis_.stop();
+  auto res = http_request(api_.port(), "GET", "/readyz");
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(boost::json::parse(res.body).as_object().at("redis").as_string(), "down");
+  auto ping = http_request(api_.port(), "GET", "/v1/ping");
+  EXPECT_EQ(ping.status, 200);
+  EXPECT_EQ(boost::json::parse(ping.body).as_object().at("redis").as_string(), "down");
+  redis_.start();
+  EXPECT_TRUE(wait_until(
+      [this] {
+        auto r = http_request(api_.port(), "GET", "/readyz");
+        return r.body.find("\"redis\":\"up\"") != std::string::npos;
+      },
+      10s));
+}
+
+TEST_F(ReadinessTest, SigtermDrainsAndExitsZero) {
+  api_.process().signal(SIGTERM);
+  EXPECT_TRUE(wait_until([this] { return ready_status() == 503; }, 2s));
+  auto code = api_.process().wait(10s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  EXPECT_NE(api_.process().log().find("\"msg\":\"drained\""), std::string::npos);
+}
+
+TEST_F(ReadinessTest, MetricsOnTheAdminPortOnly) {
+  http_request(api_.port(), "GET", "/v1/ping");
+  auto metrics = http_request(api_.admin_port(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("tenantry_http_requests_total{method=\"GET\",route=\"/v1/ping\",status=\"200\"}"),
+            std::string::npos);
+  EXPECT_EQ(http_request(api_.port(), "GET", "/metrics").status, 404);
+}
+
+TEST(ApiStartup, BadConfigurationExitsNonZeroNamingTheVariable) {
+  TempDir dir;
+  ChildProcess api({api_binary()},
+                   {{"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/x"},
+                    {"TENANTRY_HTTP_PORT", "eighty"}},
+                   dir.path() / "api.log");
+  auto code = api.wait(10s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 2);
+  EXPECT_EQ(api.log(),
+            "tenantry-api: TENANTRY_HTTP_PORT: must be an integer in [1, 65535], got 'eighty'\n");
+}
+
+TEST(ApiStartup, MissingDatabaseUrlExitsNonZero) {
+  TempDir dir;
+  ChildProcess api({api_binary()}, {{"DATABASE_URL", ""}}, dir.path() / "api.log");
+  auto code = api.wait(10s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 2);
+  EXPECT_EQ(api.log(), "tenantry-api: DATABASE_URL: required but not set\n");
+}
+
+}  // namespace
+}  // namespace tenantry::testing

@@ -1,0 +1,209 @@
+// Test fixtures that start real PostgreSQL and Redis instances.
+#include "support/services.h"
+
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace tenantry::testing {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+fs::path source_dir() { return TENANTRY_SOURCE_DIR; }
+fs::path binary_dir() { return TENANTRY_BINARY_DIR; }
+
+unsigned short free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::runtime_error("free_port: cannot bind a socket");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds interval) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(interval);
+  }
+}
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "tenantry-test.XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+  // PostgreSQL runs as nobody when the tests run as root: let it traverse.
+  fs::permissions(path_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                           fs::path log_file)
+    : log_file_(std::move(log_file)) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    auto name = entry.substr(0, entry.find('='));
+    if (!env.count(name)) env_strings.push_back(entry);
+  }
+  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+  std::vector<char*> args, envp;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  int log_fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw std::runtime_error("cannot open log file " + log_file_.string());
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    ::setpgid(0, 0);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(log_fd);
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0 && running()) {
+    ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+    wait(5s);
+  }
+}
+
+bool ChildProcess::running() {
+  if (status_) return false;
+  int status = 0;
+  pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == 0) return true;
+  status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return false;
+}
+
+void ChildProcess::signal(int signo) {
+  if (running()) ::kill(pid_, signo);
+}
+
+std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
+  wait_until([this] { return !running(); }, timeout, 10ms);
+  return status_;
+}
+
+std::string ChildProcess::log() const {
+  std::ifstream in(log_file_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+namespace {
+
+void run_or_throw(const std::string& command) {
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("command failed: " + command);
+}
+
+bool postgres_accepts(unsigned short port) {
+  auto conninfo = "host=127.0.0.1 port=" + std::to_string(port) + " user=postgres dbname=postgres";
+  return PQping(conninfo.c_str()) == PQPING_OK;
+}
+
+bool tcp_accepts(unsigned short port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+PostgresServer::PostgresServer() : port_(free_port()) {
+  run_or_throw((source_dir() / "scripts/pg").string() + " init " + (dir_.path() / "data").string());
+  start();
+  PGconn* conn = PQconnectdb(("host=127.0.0.1 port=" + std::to_string(port_) +
+                              " user=postgres dbname=postgres").c_str());
+  PGresult* res = PQexec(conn, "CREATE DATABASE tenantry");
+  bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  std::string error = PQerrorMessage(conn);
+  PQclear(res);
+  PQfinish(conn);
+  if (!ok) throw std::runtime_error("CREATE DATABASE tenantry failed: " + error);
+}
+
+void PostgresServer::start() {
+  process_.reset();
+  process_.emplace(std::vector<std::string>{(source_dir() / "scripts/pg").string(), "run",
+                                            (dir_.path() / "data").string(), std::to_string(port_)},
+                   std::map<std::string, std::string>{{"PG_EXTRA_OPTS", "-c fsync=off"}},
+                   dir_.path() / "postgres.log");
+  if (!wait_until([this] { return postgres_accepts(port_) || !process_->running(); }, 30s) ||
+      !process_->running()) {
+    throw std::runtime_error("PostgreSQL did not start on port " + std::to_string(port_) + ":\n" +
+                             process_->log());
+  }
+}
+
+void PostgresServer::stop() {
+  process_->signal(SIGINT);  // fast shutdown
+  if (!process_->wait(30s)) throw std::runtime_error("PostgreSQL did not stop");
+}
+
+std::string PostgresServer::url() const {
+  return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+}
+
+RedisServer::RedisServer() : port_(free_port()) { start(); }
+
+void RedisServer::start() {
+  process_.reset();
+  process_.emplace(std::vector<std::string>{(source_dir() / "scripts/redis").string(), "run",
+                                            (dir_.path() / "data").string(), std::to_string(port_)},
+                   std::map<std::string, std::string>{}, dir_.path() / "redis.log");
+  if (!wait_until([this] { return tcp_accepts(port_) || !process_->running(); }, 30s) ||
+      !process_->running()) {
+    throw std::runtime_error("Redis did not start on port " + std::to_string(port_) + ":\n" +
+                             process_->log());
+  }
+}
+
+void RedisServer::stop() {
+  process_->signal(SIGTERM);
+  if (!process_->wait(30s)) throw std::runtime_error("Redis did not stop");
+}
+
+std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+}  // namespace tenantry::testing

@@ -1,0 +1,90 @@
+// Real services for tests: PostgreSQL and Redis started from scratch in a
+// temporary directory on a free port (through scripts/pg and scripts/redis,
+// as ./tenantry starts them), and child processes such as tenantry-api.
+// A service that cannot start throws: the test fails, it never skips.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tenantry::testing {
+
+std::filesystem::path source_dir();
+std::filesystem::path binary_dir();
+
+// A free TCP port on 127.0.0.1 (bound then released).
+unsigned short free_port();
+
+// Polls `condition` until it holds or `timeout` passes; returns the last result.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds interval = std::chrono::milliseconds(50));
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+class ChildProcess {
+ public:
+  // Starts argv[0] with `env` added to the current environment; stdout and
+  // stderr go to `log_file`.
+  ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+               std::filesystem::path log_file);
+  ~ChildProcess();  // SIGKILL if still running
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  void signal(int signo);
+  // Exit code (128+signal when killed), or nullopt if still running after timeout.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  std::filesystem::path log_file_;
+};
+
+class PostgresServer {
+ public:
+  PostgresServer();  // initdb + start + CREATE DATABASE tenantry
+  void start();      // restart after stop(), same data and port
+  void stop();       // fast shutdown, waits for exit
+  unsigned short port() const { return port_; }
+  std::string url() const;  // libpq URI of database "tenantry"
+
+ private:
+  TempDir dir_;
+  unsigned short port_;
+  std::optional<ChildProcess> process_;
+};
+
+class RedisServer {
+ public:
+  RedisServer();
+  void start();
+  void stop();
+  unsigned short port() const { return port_; }
+  std::string url() const;
+
+ private:
+  TempDir dir_;
+  unsigned short port_;
+  std::optional<ChildProcess> process_;
+};
+
+}  // namespace tenantry::testing
