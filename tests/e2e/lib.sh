@@ -1,0 +1,209 @@
+# Shared helpers of the end-to-end tests (sourced, not run). Each test gets
+# its own cluster through ./tenantry: a temporary TENANTRY_VAR, free random
+# loopback ports, the binary CTest built (TENANTRY_BUILD_DIR), test endpoints
+# on. The cluster is torn down and the directory removed when the test exits;
+# on failure the logs' tails are printed first. A test never skips: a service
+# that does not start is a failure.
+set -euo pipefail
+shopt -u patsub_replacement 2>/dev/null || true
+
+E2E_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
+E2E_NAME=$(basename -- "$0" .sh)
+TENANTRY=$E2E_ROOT/tenantry
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+
+export TENANTRY_BUILD_DIR=${TENANTRY_BUILD_DIR:-$E2E_ROOT/build/release}
+export TENANTRY_SKIP_BUILD=1
+export TENANTRY_ENABLE_TEST_ENDPOINTS=1
+export TENANTRY_DRAIN_DELAY_MS=${E2E_DRAIN_DELAY_MS:-2000}
+export TENANTRY_WAIT_SECS=${TENANTRY_WAIT_SECS:-60}
+# Settings of a developer's own cluster must not leak into the test's.
+unset TENANTRY_VAR TENANTRY_LB_ADDR TENANTRY_THREADS TENANTRY_SHUTDOWN_TIMEOUT_MS \
+  TENANTRY_IDLE_TIMEOUT_MS TENANTRY_READ_TIMEOUT_MS TENANTRY_MAX_HEADER_BYTES \
+  TENANTRY_MAX_BODY_BYTES TENANTRY_MAX_INFLIGHT
+
+E2E_BG_PIDS=()
+declare -A E2E_LOAD=()
+
+log() { printf '[%s %s] %s\n' "$(date +%T)" "$E2E_NAME" "$*"; }
+fail() {
+  printf '[%s %s] FAIL: %s\n' "$(date +%T)" "$E2E_NAME" "$*" >&2
+  exit 1
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# poll SECS WHAT CMD...: run CMD every 0.1 s until it succeeds; fail the test
+# naming WHAT after SECS seconds.
+poll() {
+  local secs=$1 what=$2 deadline
+  shift 2
+  deadline=$(($(now_ms) + secs * 1000))
+  until "$@"; do
+    (($(now_ms) < deadline)) || fail "timed out after ${secs}s waiting for $what"
+    sleep 0.1
+  done
+}
+
+# ---------------------------------------------------------------- ports
+
+E2E_PORTS=" "
+port_free() {
+  [[ $E2E_PORTS != *" $1 "* ]] && [ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+}
+
+# free_ports COUNT: the first of COUNT consecutive free ports, chosen at
+# random below the kernel's ephemeral range (so no outgoing connection can
+# hold one) and above 20000.
+free_ports() {
+  local count=$1 low high p i ok tries
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  high=$((low > 21000 ? low - 1 : 32000))
+  for ((tries = 0; tries < 500; tries++)); do
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % (high - 20000 - count)))
+    ok=1
+    for ((i = 0; i < count; i++)); do port_free $((p + i)) || { ok=0; break; }; done
+    if ((ok)); then
+      echo "$p"
+      return 0
+    fi
+  done
+  fail "found no $count free consecutive ports in 20000..$high"
+}
+
+# ---------------------------------------------------------------- cluster
+
+# e2e_up [REPLICAS]: an isolated cluster, up and healthy.
+e2e_up() {
+  [ -x "$TENANTRY_BUILD_DIR/bin/tenantry-api" ] ||
+    fail "no tenantry-api at $TENANTRY_BUILD_DIR/bin (TENANTRY_BUILD_DIR is set by CTest; build first)"
+  export API_REPLICAS=${1:-3}
+  TENANTRY_VAR=$(mktemp -d /tmp/tenantry-e2e.XXXXXX)
+  export TENANTRY_VAR
+  chmod 755 "$TENANTRY_VAR" # PostgreSQL runs as nobody when we are root
+  trap e2e_cleanup EXIT
+  # free_ports runs in a subshell: the caller records what it chose.
+  local p i
+  p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_HTTPS_PORT=$p
+  p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_HTTP_PORT=$p
+  p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_HAPROXY_STATS_PORT=$p
+  p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_PG_PORT=$p
+  p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_REDIS_PORT=$p
+  p=$(free_ports 9); for i in {0..8}; do E2E_PORTS+="$((p + i)) "; done
+  export TENANTRY_API_PORT_BASE=$((p - 1)) # replica i on base+i: base itself is unused
+  p=$(free_ports 9); for i in {0..8}; do E2E_PORTS+="$((p + i)) "; done
+  export TENANTRY_ADMIN_PORT_BASE=$((p - 1))
+  HTTPS=https://127.0.0.1:$TENANTRY_HTTPS_PORT
+  log "cluster in $TENANTRY_VAR: $API_REPLICAS replicas, https :$TENANTRY_HTTPS_PORT, http :$TENANTRY_HTTP_PORT," \
+    "replicas :$((TENANTRY_API_PORT_BASE + 1))+, pg :$TENANTRY_PG_PORT, redis :$TENANTRY_REDIS_PORT"
+  local t0
+  t0=$(now_ms)
+  if ! "$TENANTRY" up 2>&1 | sed 's/^/    up| /'; then
+    fail "./tenantry up failed (output above)"
+  fi
+  log "up in $(($(now_ms) - t0)) ms"
+}
+
+e2e_cleanup() {
+  local rc=$? pid f
+  trap - EXIT
+  set +e
+  for pid in "${E2E_BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  if [ -n "${TENANTRY_VAR:-}" ] && [ -d "$TENANTRY_VAR" ]; then
+    if [ "$rc" -ne 0 ]; then
+      for f in "$TENANTRY_VAR"/log/*.log; do
+        [ -s "$f" ] || continue
+        echo "---- last lines of $f"
+        tail -n 25 "$f"
+      done
+    fi
+    timeout 150 "$TENANTRY" down 2>&1 | sed 's/^/    down| /'
+    # If down could not stop supervisord, stop it (it is this test's own).
+    pid=$(cat "$TENANTRY_VAR/supervisord.pid" 2>/dev/null)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      echo "supervisord $pid still running after down: killing its process group"
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+      sleep 2
+      kill -KILL -- "-$pid" 2>/dev/null
+    fi
+    if [ "${TENANTRY_E2E_KEEP:-0}" = 1 ]; then
+      echo "kept $TENANTRY_VAR (TENANTRY_E2E_KEEP=1)"
+    else
+      rm -rf "$(readlink -f "$TENANTRY_VAR/pg")" "$TENANTRY_VAR"
+    fi
+  fi
+  if [ "$rc" -eq 0 ]; then log PASS; else log "FAILED (exit $rc)"; fi
+  exit "$rc"
+}
+
+tenantry() { "$TENANTRY" "$@"; }
+ctl() { supervisorctl -c "$TENANTRY_VAR/supervisord.conf" "$@"; }
+sv_pid() { # pid of a supervisord program, 0 when not running
+  local p
+  p=$(ctl pid "$1" 2>/dev/null) || true
+  [[ $p =~ ^[0-9]+$ ]] && echo "$p" || echo 0
+}
+sv_state() { ctl status "$1" 2>/dev/null | awk '{print $2}' || true; }
+api_port() { echo $((TENANTRY_API_PORT_BASE + $1)); }
+admin_port() { echo $((TENANTRY_ADMIN_PORT_BASE + $1)); }
+http_code() { curl -sk -o /dev/null -m "${2:-5}" -w '%{http_code}' "$1" 2>/dev/null || true; }
+
+# ---------------------------------------------------------------- HAProxy
+
+hap() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$TENANTRY_VAR/haproxy.sock"; }
+
+# hap_stat PROXY SERVER FIELD: one field of `show stat` (e.g. status, scur, stot).
+hap_stat() {
+  hap "show stat" | awk -F, -v px="$1" -v sv="$2" -v f="$3" '
+    NR == 1 { for (i = 1; i <= NF; i++) { h = $i; sub(/^# /, "", h); col[h] = i }; next }
+    $1 == px && $2 == sv { print $col[f]; found = 1 }
+    END { exit !found }'
+}
+hap_status() { hap_stat api "$1" status 2>/dev/null || echo ABSENT; }
+hap_servers() { hap "show stat" | awk -F, '$1 == "api" && $2 != "FRONTEND" && $2 != "BACKEND" {print $2}' | sort | tr '\n' ' ' | sed 's/ $//'; }
+server_is() { [[ $(hap_status "$1") == "$2" ]]; }
+server_down() { [[ $(hap_status "$1") == DOWN* ]]; }
+frontend_requests() { hap_stat https FRONTEND req_tot; }
+# more_requests_than N: the HTTPS frontend has answered more than N requests.
+more_requests_than() { (($(frontend_requests) > $1)); }
+
+# ---------------------------------------------------------------- load
+
+# load_start NAME WRK_ARGS... URL: wrk in the background (bounded: -d 300s
+# at most) until load_stop. Waits until the load flows.
+load_start() {
+  local name=$1 before
+  shift
+  before=$(frontend_requests)
+  wrk -t1 -d300s --timeout 10s "$@" >"$TENANTRY_VAR/wrk-$name.out" 2>&1 &
+  E2E_LOAD[$name]=$!
+  E2E_BG_PIDS+=($!)
+  poll 15 "load '$name' to reach HAProxy" more_requests_than $((before + 20))
+}
+
+# load_stop NAME [MIN_REQUESTS]: stops wrk (SIGINT: it prints its summary)
+# and fails the test on any non-2xx response or socket error.
+load_stop() {
+  local name=$1 min=${2:-100} out pid total non2xx errs
+  pid=${E2E_LOAD[$name]}
+  out=$TENANTRY_VAR/wrk-$name.out
+  kill -INT "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  total=$(sed -n 's/^ *\([0-9][0-9]*\) requests in .*/\1/p' "$out")
+  non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$out")
+  errs=$(sed -n 's/^ *Socket errors: *//p' "$out")
+  log "load '$name': ${total:-?} requests, non-2xx: ${non2xx:-0}, socket errors: ${errs:-none}"
+  [ -n "$total" ] || { cat "$out"; fail "load '$name': no wrk summary"; }
+  ((total >= min)) || { cat "$out"; fail "load '$name': only $total requests (expected >= $min)"; }
+  [ -z "$non2xx" ] || { cat "$out"; fail "load '$name': $non2xx responses were not 2xx/3xx"; }
+  [ -z "$errs" ] || { cat "$out"; fail "load '$name': socket errors: $errs"; }
+}
+
+# haproxy_5xx: requests HAProxy logged with a 5xx status (or none at all).
+haproxy_5xx() {
+  grep -h '"msg":"haproxy"' "$TENANTRY_VAR"/log/haproxy.log* 2>/dev/null |
+    grep -cE '"status":(5[0-9][0-9]|-1),' || true
+}
+
+# replica_log_line REQUEST_ID: the access-log line a replica wrote for it.
+replica_log_line() { grep -h "\"request_id\":\"$1\"" "$TENANTRY_VAR"/log/api-*.log 2>/dev/null | grep '"msg":"request"' | head -n 1; }
+has_replica_log_line() { [ -n "$(replica_log_line "$1")" ]; }
