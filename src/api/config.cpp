@@ -19,7 +19,8 @@ std::string read_secret_file(std::string_view variable, const std::string& path)
   text << in.rdbuf();
   auto secret = text.str();
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty()) throw base::ConfigError(std::string(variable) + ": file " + path + " is empty");
+  if (secret.empty())
+    throw base::ConfigError(std::string(variable) + ": file " + path + " is empty");
   return secret;
 }
 
@@ -49,30 +50,27 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
       env.integer("TENANTRY_MAX_HEADER_BYTES", 16 * 1024, 1024, 1024 * 1024));
   limits.max_body_bytes = static_cast<std::size_t>(
       env.integer("TENANTRY_MAX_BODY_BYTES", 1024 * 1024, 0, 1024 * 1024 * 1024));
-  limits.read_timeout =
-      env.millis("TENANTRY_READ_TIMEOUT_MS", milliseconds(10'000), milliseconds(100),
-                 milliseconds(600'000));
-  limits.idle_timeout =
-      env.millis("TENANTRY_IDLE_TIMEOUT_MS", milliseconds(75'000), milliseconds(100),
-                 milliseconds(3'600'000));
+  limits.read_timeout = env.millis("TENANTRY_READ_TIMEOUT_MS", milliseconds(10'000),
+                                   milliseconds(100), milliseconds(600'000));
+  limits.idle_timeout = env.millis("TENANTRY_IDLE_TIMEOUT_MS", milliseconds(75'000),
+                                   milliseconds(100), milliseconds(3'600'000));
   limits.max_in_flight =
       static_cast<std::size_t>(env.integer("TENANTRY_MAX_INFLIGHT", 1024, 1, 1'000'000));
   server.drain_delay = env.millis("TENANTRY_DRAIN_DELAY_MS", milliseconds(3'000), milliseconds(0),
                                   milliseconds(600'000));
-  server.shutdown_timeout =
-      env.millis("TENANTRY_SHUTDOWN_TIMEOUT_MS", milliseconds(20'000), milliseconds(100),
-                 milliseconds(3'600'000));
+  server.shutdown_timeout = env.millis("TENANTRY_SHUTDOWN_TIMEOUT_MS", milliseconds(20'000),
+                                       milliseconds(100), milliseconds(3'600'000));
 
   config.database_url = env.required("DATABASE_URL");
   config.redis = redis::parse_url("REDIS_URL", env.string("REDIS_URL", "redis://127.0.0.1:6379"));
   if (auto file = env.optional("REDIS_PASSWORD_FILE")) {
     config.redis.password = read_secret_file("REDIS_PASSWORD_FILE", *file);
   }
-  config.dependency_timeout =
-      env.millis("TENANTRY_DEPENDENCY_TIMEOUT_MS", milliseconds(1'000), milliseconds(10),
-                 milliseconds(60'000));
+  config.dependency_timeout = env.millis("TENANTRY_DEPENDENCY_TIMEOUT_MS", milliseconds(1'000),
+                                         milliseconds(10), milliseconds(60'000));
   config.replica = env.string("TENANTRY_REPLICA", default_replica_name());
-  config.log_level = base::parse_log_level("TENANTRY_LOG_LEVEL", env.string("TENANTRY_LOG_LEVEL", "info"));
+  config.log_level =
+      base::parse_log_level("TENANTRY_LOG_LEVEL", env.string("TENANTRY_LOG_LEVEL", "info"));
   config.test_endpoints = env.boolean("TENANTRY_ENABLE_TEST_ENDPOINTS", false);
   return config;
 }

@@ -12,8 +12,10 @@ void log_transition(base::Logger& logger, std::atomic<int>& last, std::string_vi
                     const std::string& error) {
   int now = ok ? 1 : 0;
   if (last.exchange(now) == now) return;
-  if (ok) logger.info("dependency up", {{"dependency", name}});
-  else logger.warn("dependency down", {{"dependency", name}, {"error", error}});
+  if (ok)
+    logger.info("dependency up", {{"dependency", name}});
+  else
+    logger.warn("dependency down", {{"dependency", name}, {"error", error}});
 }
 
 }  // namespace

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "platform/base/log.h"
 #include "platform/redis/probe.h"

@@ -11,9 +11,9 @@ void add_ping_routes(http::Router& router, Dependencies& dependencies) {
              [&dependencies](http::Request& request) -> boost::asio::awaitable<http::Response> {
                auto status = co_await dependencies.check();
                if (!status.postgres) {
-                 auto response =
-                     http::problem(503, "dependency-unavailable", "Service Unavailable",
-                                   "the database is unreachable; retry shortly", request.request_id);
+                 auto response = http::problem(503, "dependency-unavailable", "Service Unavailable",
+                                               "the database is unreachable; retry shortly",
+                                               request.request_id);
                  response.with_header("Retry-After", "1");
                  co_return response;
                }

@@ -1,11 +1,10 @@
 // GET /v1/test/sleep?ms=N: a slow request for drain tests. Registered only
 // when TENANTRY_ENABLE_TEST_ENDPOINTS=1; never in production.
-#include <charconv>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 
 #include "api/routes.h"
 #include "platform/http/problem.h"
@@ -20,8 +19,7 @@ void add_test_routes(http::Router& router) {
                auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
                if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 60'000) {
                  co_return http::problem(400, "invalid-parameter", "Bad Request",
-                                         "ms must be an integer in [0, 60000]",
-                                         request.request_id);
+                                         "ms must be an integer in [0, 60000]", request.request_id);
                }
                boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor,
                                                std::chrono::milliseconds(ms));

@@ -113,7 +113,7 @@ e2e_cleanup() {
       for f in "$TENANTRY_VAR"/log/*.log; do
         [ -s "$f" ] || continue
         echo "---- last lines of $f"
-        tail -n 25 "$f"
+        tail -n 12 "$f" | cut -c1-400
       done
     fi
     timeout 150 "$TENANTRY" down 2>&1 | sed 's/^/    down| /'

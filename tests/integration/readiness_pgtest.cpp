@@ -1,9 +1,8 @@
 // tenantry-api as a real process against a real PostgreSQL and Redis:
 // readiness follows PostgreSQL, not Redis; /v1/ping touches both; a bad
 // configuration exits non-zero with one line naming the variable.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/json.hpp>
 
@@ -20,7 +19,8 @@ std::string api_binary() { return (binary_dir() / "bin/tenantry-api").string(); 
 class ApiProcess {
  public:
   ApiProcess(const PostgresServer& pg, const RedisServer& redis, const TempDir& dir)
-      : port_(free_port()), admin_port_(free_port()),
+      : port_(free_port()),
+        admin_port_(free_port()),
         process_({api_binary()},
                  {{"DATABASE_URL", pg.url()},
                   {"REDIS_URL", redis.url()},
@@ -31,8 +31,9 @@ class ApiProcess {
                   {"TENANTRY_DEPENDENCY_TIMEOUT_MS", "500"},
                   {"TENANTRY_REPLICA", "itest"}},
                  dir.path() / "api.log") {
-    if (!wait_until([this] { return http_request(port_, "GET", "/livez", {}, {}, 1s).status == 200; },
-                    20s)) {
+    if (!wait_until(
+            [this] { return http_request(port_, "GET", "/livez", {}, {}, 1s).status == 200; },
+            20s)) {
       throw std::runtime_error("tenantry-api did not start:\n" + process_.log());
     }
   }
@@ -111,17 +112,18 @@ TEST_F(ReadinessTest, MetricsOnTheAdminPortOnly) {
   http_request(api_.port(), "GET", "/v1/ping");
   auto metrics = http_request(api_.admin_port(), "GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("tenantry_http_requests_total{method=\"GET\",route=\"/v1/ping\",status=\"200\"}"),
+  EXPECT_NE(metrics.body.find(
+                "tenantry_http_requests_total{method=\"GET\",route=\"/v1/ping\",status=\"200\"}"),
             std::string::npos);
   EXPECT_EQ(http_request(api_.port(), "GET", "/metrics").status, 404);
 }
 
 TEST(ApiStartup, BadConfigurationExitsNonZeroNamingTheVariable) {
   TempDir dir;
-  ChildProcess api({api_binary()},
-                   {{"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/x"},
-                    {"TENANTRY_HTTP_PORT", "eighty"}},
-                   dir.path() / "api.log");
+  ChildProcess api(
+      {api_binary()},
+      {{"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/x"}, {"TENANTRY_HTTP_PORT", "eighty"}},
+      dir.path() / "api.log");
   auto code = api.wait(10s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 2);

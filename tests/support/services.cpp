@@ -1,13 +1,13 @@
 // Test fixtures that start real PostgreSQL and Redis instances.
 #include "support/services.h"
 
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -153,8 +153,8 @@ bool tcp_accepts(unsigned short port) {
 PostgresServer::PostgresServer() : port_(free_port()) {
   run_or_throw((source_dir() / "scripts/pg").string() + " init " + (dir_.path() / "data").string());
   start();
-  PGconn* conn = PQconnectdb(("host=127.0.0.1 port=" + std::to_string(port_) +
-                              " user=postgres dbname=postgres").c_str());
+  PGconn* conn = PQconnectdb(
+      ("host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=postgres").c_str());
   PGresult* res = PQexec(conn, "CREATE DATABASE tenantry");
   bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
   std::string error = PQerrorMessage(conn);

@@ -38,8 +38,8 @@ std::int64_t EnvReader::integer(std::string_view name, std::int64_t fallback, st
   std::int64_t value = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || end != text->data() + text->size() || value < min || value > max) {
-    throw ConfigError(std::string(name) + ": must be an integer in [" + std::to_string(min) +
-                      ", " + std::to_string(max) + "], got '" + *text + "'");
+    throw ConfigError(std::string(name) + ": must be an integer in [" + std::to_string(min) + ", " +
+                      std::to_string(max) + "], got '" + *text + "'");
   }
   return value;
 }

@@ -1,14 +1,13 @@
 // Bounding an awaitable with a deadline: every wait has one.
 #pragma once
 
-#include <chrono>
-#include <optional>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <optional>
 
 namespace tenantry::base {
 

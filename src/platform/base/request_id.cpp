@@ -28,7 +28,9 @@ bool is_lower_hex(std::string_view text) {
   return true;
 }
 
-bool all_zero(std::string_view text) { return text.find_first_not_of('0') == std::string_view::npos; }
+bool all_zero(std::string_view text) {
+  return text.find_first_not_of('0') == std::string_view::npos;
+}
 
 }  // namespace
 
@@ -45,8 +47,8 @@ bool is_valid_request_id(std::string_view id) {
 std::string generate_request_id() {
   std::uint64_t hi = rng()();
   std::uint64_t lo = rng()();
-  hi = (hi & ~0xf000ULL) | 0x4000ULL;                    // version 4
-  lo = (lo & ~(0xcULL << 60)) | (0x8ULL << 60);          // variant 10
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;            // version 4
+  lo = (lo & ~(0xcULL << 60)) | (0x8ULL << 60);  // variant 10
   std::string id;
   id.reserve(36);
   append_hex(id, hi >> 32, 8);

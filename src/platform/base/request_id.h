@@ -17,7 +17,7 @@ bool is_valid_request_id(std::string_view id);
 std::string generate_request_id();
 
 struct TraceContext {
-  std::string trace_id;  // 32 lowercase hex digits
+  std::string trace_id;   // 32 lowercase hex digits
   std::string parent_id;  // 16 lowercase hex digits
   std::string flags;      // 2 lowercase hex digits
 };

@@ -4,10 +4,9 @@
 
 #include <libpq-fe.h>
 
-#include <memory>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <memory>
 
 #include "platform/base/deadline.h"
 
@@ -41,7 +40,8 @@ ProbeResult failed(PGconn* conn, std::string_view fallback) {
 asio::awaitable<ProbeResult> probe_unbounded(std::string conninfo) {
   using Wait = asio::posix::descriptor_base;
   Conn conn(PQconnectStart(conninfo.c_str()));
-  if (!conn || PQstatus(conn.get()) == CONNECTION_BAD) co_return failed(conn.get(), "cannot connect");
+  if (!conn || PQstatus(conn.get()) == CONNECTION_BAD)
+    co_return failed(conn.get(), "cannot connect");
   for (auto poll = PGRES_POLLING_WRITING; poll != PGRES_POLLING_OK;
        poll = PQconnectPoll(conn.get())) {
     if (poll == PGRES_POLLING_FAILED) co_return failed(conn.get(), "connection failed");
@@ -59,7 +59,8 @@ asio::awaitable<ProbeResult> probe_unbounded(std::string conninfo) {
   for (;;) {
     if (PQconsumeInput(conn.get()) == 0) co_return failed(conn.get(), "connection lost");
     if (PQisBusy(conn.get()) == 0) break;
-    if (!co_await wait_socket(conn.get(), Wait::wait_read)) co_return failed(conn.get(), "connection lost");
+    if (!co_await wait_socket(conn.get(), Wait::wait_read))
+      co_return failed(conn.get(), "connection lost");
   }
   ProbeResult result{true, {}};
   while (PGresult* res = PQgetResult(conn.get())) {
@@ -73,7 +74,8 @@ asio::awaitable<ProbeResult> probe_unbounded(std::string conninfo) {
 
 asio::awaitable<ProbeResult> probe(std::string conninfo, std::chrono::milliseconds timeout) {
   auto result = co_await base::with_deadline(probe_unbounded(std::move(conninfo)), timeout);
-  if (!result) co_return ProbeResult{false, "timed out after " + std::to_string(timeout.count()) + " ms"};
+  if (!result)
+    co_return ProbeResult{false, "timed out after " + std::to_string(timeout.count()) + " ms"};
   co_return std::move(*result);
 }
 

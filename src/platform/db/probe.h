@@ -3,10 +3,9 @@
 // replaces the connection handling; the readiness contract stays.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
 
 namespace tenantry::db {
 

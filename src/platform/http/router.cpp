@@ -24,8 +24,7 @@ bool is_param(std::string_view segment) {
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler,
-                 RouteOptions options) {
+void Router::add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + pattern);
   }
@@ -58,8 +57,10 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     for (std::size_t i = 0; i < parts.size() && matched; ++i) {
       const auto& segment = route.segments[i];
       if (is_param(segment)) {
-        if (parts[i].empty()) matched = false;
-        else params.emplace_back(segment.substr(1, segment.size() - 2), parts[i]);
+        if (parts[i].empty())
+          matched = false;
+        else
+          params.emplace_back(segment.substr(1, segment.size() - 2), parts[i]);
       } else {
         matched = segment == parts[i];
       }

@@ -3,12 +3,11 @@
 // limit are added by later layers through `use`).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "platform/http/message.h"
 

@@ -7,6 +7,9 @@
 #include "platform/http/server.h"
 
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <optional>
@@ -14,10 +17,6 @@
 #include <thread>
 #include <unordered_set>
 #include <vector>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include "platform/base/request_id.h"
 #include "platform/http/problem.h"
@@ -70,8 +69,7 @@ std::string forwarded_client(std::string_view xff, std::string_view peer) {
   return last.empty() ? std::string(peer) : std::string(last);
 }
 
-tcp::acceptor open_acceptor(asio::io_context& ioc, const tcp::endpoint& endpoint,
-                            bool reuse_port) {
+tcp::acceptor open_acceptor(asio::io_context& ioc, const tcp::endpoint& endpoint, bool reuse_port) {
   tcp::acceptor acceptor(ioc);
   boost::system::error_code ec;
   acceptor.open(endpoint.protocol(), ec);
@@ -222,16 +220,16 @@ struct Server::Impl {
     Response response;
     if (ec == bhttp::error::header_limit) {
       metrics.rejected("header_too_large");
-      response = problem(431, "header-too-large", "Request Header Fields Too Large",
-                         "the request header exceeds " +
-                             std::to_string(config.limits.max_header_bytes) + " bytes",
-                         request_id);
+      response = problem(
+          431, "header-too-large", "Request Header Fields Too Large",
+          "the request header exceeds " + std::to_string(config.limits.max_header_bytes) + " bytes",
+          request_id);
     } else if (ec == bhttp::error::body_limit) {
       metrics.rejected("body_too_large");
-      response = problem(413, "body-too-large", "Content Too Large",
-                         "the request body exceeds " +
-                             std::to_string(config.limits.max_body_bytes) + " bytes",
-                         request_id);
+      response = problem(
+          413, "body-too-large", "Content Too Large",
+          "the request body exceeds " + std::to_string(config.limits.max_body_bytes) + " bytes",
+          request_id);
     } else if (ec == beast::error::timeout) {
       // tcp_stream closed the socket on timeout: nothing can be written.
       metrics.rejected("timeout");
@@ -319,9 +317,9 @@ struct Server::Impl {
           try {
             response = co_await router.dispatch(*match.route, request);
           } catch (const std::exception& e) {
-            logger.error("handler failed", {{"request_id", request.request_id},
-                                            {"route", route_label},
-                                            {"error", e.what()}});
+            logger.error(
+                "handler failed",
+                {{"request_id", request.request_id}, {"route", route_label}, {"error", e.what()}});
             response = problem(500, "internal", "Internal Server Error",
                                "the server failed to handle this request", request.request_id);
           }
@@ -332,8 +330,7 @@ struct Server::Impl {
           response.with_header("Allow", match.allow);
           break;
         case RouteMatch::Kind::kNotFound:
-          response = problem(404, "not-found", "Not Found", "no such resource",
-                             request.request_id);
+          response = problem(404, "not-found", "Not Found", "no such resource", request.request_id);
           break;
       }
     }
@@ -374,9 +371,10 @@ struct Server::Impl {
   void begin_shutdown() {
     if (draining.exchange(true)) return;
     metrics.draining.Set(1);
-    logger.info("draining", {{"drain_delay_ms", static_cast<std::int64_t>(config.drain_delay.count())},
-                             {"shutdown_timeout_ms",
-                              static_cast<std::int64_t>(config.shutdown_timeout.count())}});
+    logger.info(
+        "draining",
+        {{"drain_delay_ms", static_cast<std::int64_t>(config.drain_delay.count())},
+         {"shutdown_timeout_ms", static_cast<std::int64_t>(config.shutdown_timeout.count())}});
     asio::post(main_worker().ioc, [this] {
       drain_timer.emplace(main_worker().ioc, config.drain_delay);
       drain_timer->async_wait([this](boost::system::error_code ec) {
@@ -395,8 +393,8 @@ struct Server::Impl {
 
   void stop_accepting() {
     stopping = true;
-    logger.info("stopped accepting", {{"open_connections",
-                                       static_cast<std::int64_t>(open_sessions.load())}});
+    logger.info("stopped accepting",
+                {{"open_connections", static_cast<std::int64_t>(open_sessions.load())}});
     for (auto& worker : workers) {
       asio::post(worker->ioc, [this, w = worker.get()] {
         boost::system::error_code ignored;
@@ -440,9 +438,10 @@ struct Server::Impl {
       asio::co_spawn(worker->ioc, accept_loop(*worker, *worker->acceptor, {&router, true}),
                      asio::detached);
     }
-    asio::co_spawn(main_worker().ioc,
-                   accept_loop(main_worker(), *main_worker().admin_acceptor, {&admin_router, false}),
-                   asio::detached);
+    asio::co_spawn(
+        main_worker().ioc,
+        accept_loop(main_worker(), *main_worker().admin_acceptor, {&admin_router, false}),
+        asio::detached);
     if (config.handle_signals) watch_signals();
     logger.info("listening", {{"port", static_cast<std::int64_t>(port)},
                               {"admin_port", static_cast<std::int64_t>(admin_port)},

@@ -1,15 +1,14 @@
 // Prometheus metrics of a replica, and process metrics read from /proc.
 #include "platform/metrics/metrics.h"
 
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <mutex>
 #include <sstream>
-
-#include <prometheus/metric_family.h>
-#include <prometheus/text_serializer.h>
 
 namespace tenantry::metrics {
 namespace {
@@ -26,8 +25,10 @@ prometheus::MetricFamily single(std::string name, std::string help, prometheus::
   family.help = std::move(help);
   family.type = type;
   prometheus::ClientMetric metric;
-  if (type == prometheus::MetricType::Counter) metric.counter.value = value;
-  else metric.gauge.value = value;
+  if (type == prometheus::MetricType::Counter)
+    metric.counter.value = value;
+  else
+    metric.gauge.value = value;
   family.metric.push_back(metric);
   return family;
 }
@@ -137,9 +138,9 @@ void HttpMetrics::rejected(std::string_view reason) {
 Metrics::Metrics(std::string_view version)
     : registry_(std::make_shared<prometheus::Registry>()),
       http_(*registry_),
-      start_time_seconds_(std::chrono::duration<double>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()) {
+      start_time_seconds_(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count()) {
   prometheus::BuildGauge()
       .Name("tenantry_build_info")
       .Help("Build of the running binary; always 1")

@@ -3,17 +3,17 @@
 // routes are templates ("/v1/projects/{id}"), never raw paths.
 #pragma once
 
-#include <memory>
-#include <shared_mutex>
-#include <string>
-#include <string_view>
-#include <unordered_map>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace tenantry::metrics {
 

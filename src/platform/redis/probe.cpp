@@ -4,14 +4,13 @@
 
 #include <hiredis/hiredis.h>
 
-#include <memory>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/url/parse.hpp>
+#include <memory>
 
 #include "platform/base/config.h"
 #include "platform/base/deadline.h"
@@ -63,8 +62,9 @@ asio::awaitable<ProbeResult> probe_unbounded(Endpoint endpoint) {
   std::string request;
   int replies = 1;
   if (!endpoint.password.empty()) {
-    request = endpoint.username.empty() ? encode_command({"AUTH", endpoint.password})
-                                        : encode_command({"AUTH", endpoint.username, endpoint.password});
+    request = endpoint.username.empty()
+                  ? encode_command({"AUTH", endpoint.password})
+                  : encode_command({"AUTH", endpoint.username, endpoint.password});
     ++replies;
   }
   request += encode_command({"PING"});
@@ -125,7 +125,8 @@ Endpoint parse_url(std::string_view variable, std::string_view url) {
 
 asio::awaitable<ProbeResult> probe(Endpoint endpoint, std::chrono::milliseconds timeout) {
   auto result = co_await base::with_deadline(probe_unbounded(std::move(endpoint)), timeout);
-  if (!result) co_return ProbeResult{false, "timed out after " + std::to_string(timeout.count()) + " ms"};
+  if (!result)
+    co_return ProbeResult{false, "timed out after " + std::to_string(timeout.count()) + " ms"};
   co_return std::move(*result);
 }
 

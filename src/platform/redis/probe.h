@@ -3,11 +3,10 @@
 // layer grows from here.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
 
 namespace tenantry::redis {
 

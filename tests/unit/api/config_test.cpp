@@ -76,8 +76,8 @@ TEST(ApiConfig, SamePublicAndAdminPortIsAnError) {
 TEST(ApiConfig, ReadsRedisPasswordFromFile) {
   auto path = std::filesystem::temp_directory_path() / "tenantry-redis-password-test";
   std::ofstream(path) << "from-file\n";
-  auto config = ApiConfig::from_env(
-      reader({{"DATABASE_URL", "x"}, {"REDIS_PASSWORD_FILE", path.string()}}));
+  auto config =
+      ApiConfig::from_env(reader({{"DATABASE_URL", "x"}, {"REDIS_PASSWORD_FILE", path.string()}}));
   EXPECT_EQ(config.redis.password, "from-file");
   std::filesystem::remove(path);
 }

@@ -11,14 +11,14 @@ namespace tenantry::http {
 namespace {
 
 Handler reply(std::string body) {
-  return [body](Request&) -> boost::asio::awaitable<Response> {
-    co_return Response::json(200, body);
-  };
+  return
+      [body](Request&) -> boost::asio::awaitable<Response> { co_return Response::json(200, body); };
 }
 
 Response run(const Router& router, const Route& route, Request& request) {
   boost::asio::io_context ioc;
-  auto future = boost::asio::co_spawn(ioc, router.dispatch(route, request), boost::asio::use_future);
+  auto future =
+      boost::asio::co_spawn(ioc, router.dispatch(route, request), boost::asio::use_future);
   ioc.run();
   return future.get();
 }

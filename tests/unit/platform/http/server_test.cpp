@@ -131,8 +131,9 @@ TEST_F(ServerTest, ReplacesInvalidMissingOrDuplicateRequestIds) {
 
 TEST_F(ServerTest, LogsTheIncomingTraceId) {
   start();
-  auto res = http_request(port_, "GET", "/echo",
-                          {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+  auto res =
+      http_request(port_, "GET", "/echo",
+                   {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
   ASSERT_EQ(res.status, 200);
   EXPECT_EQ(json(res.body).at("trace_id").as_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_TRUE(log_contains("\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\""));
@@ -150,8 +151,8 @@ TEST_F(ServerTest, OversizedHeaderIs431ProblemJson) {
   ServerConfig config = quick();
   config.limits.max_header_bytes = 1024;
   start(config);
-  auto reply = raw_exchange(port_, "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                       std::string(4096, 'a') + "\r\n\r\n");
+  auto reply = raw_exchange(
+      port_, "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n");
   EXPECT_EQ(reply.rfind("HTTP/1.1 431", 0), 0u) << reply;
   EXPECT_NE(reply.find("application/problem+json"), std::string::npos);
   EXPECT_NE(reply.find("header-too-large"), std::string::npos);
@@ -163,8 +164,9 @@ TEST_F(ServerTest, OversizedBodyIs413AndSmallBodyPasses) {
   ServerConfig config = quick();
   config.limits.max_body_bytes = 1024;
   start(config);
-  auto reply = raw_exchange(port_, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" +
-                                       std::string(5000, 'b'));
+  auto reply =
+      raw_exchange(port_, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" +
+                              std::string(5000, 'b'));
   EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
   EXPECT_NE(reply.find("body-too-large"), std::string::npos);
   auto ok = http_request(port_, "POST", "/upload", {}, std::string(1000, 'c'));
@@ -220,7 +222,8 @@ TEST_F(ServerTest, OverloadIs503WithRetryAfter) {
   ServerConfig config = quick();
   config.limits.max_in_flight = 1;
   start(config);
-  auto slow = std::async(std::launch::async, [this] { return http_request(port_, "GET", "/slow?ms=1500"); });
+  auto slow = std::async(std::launch::async,
+                         [this] { return http_request(port_, "GET", "/slow?ms=1500"); });
   ASSERT_TRUE(testing::wait_until([this] { return in_flight() == 1; }, 5s));
   auto refused = http_request(port_, "GET", "/echo");
   EXPECT_EQ(refused.status, 503);
@@ -245,7 +248,8 @@ TEST_F(ServerTest, DrainFinishesInFlightRequestsAndClosesTheirConnections) {
   ServerConfig config = quick();
   config.drain_delay = 100ms;
   start(config);
-  auto slow = std::async(std::launch::async, [this] { return http_request(port_, "GET", "/slow?ms=1000"); });
+  auto slow = std::async(std::launch::async,
+                         [this] { return http_request(port_, "GET", "/slow?ms=1000"); });
   ASSERT_TRUE(testing::wait_until([this] { return in_flight() == 1; }, 5s));
   server_->shutdown();
   EXPECT_TRUE(server_->draining());
@@ -283,7 +287,9 @@ TEST_F(ServerTest, ShutdownDeadlineCutsStragglersAndReportsIt) {
   config.drain_delay = 0ms;
   config.shutdown_timeout = 200ms;
   start(config);
-  auto slow = std::async(std::launch::async, [this] { return http_request(port_, "GET", "/slow?ms=10000", {}, {}, 15s); });
+  auto slow = std::async(std::launch::async, [this] {
+    return http_request(port_, "GET", "/slow?ms=10000", {}, {}, 15s);
+  });
   ASSERT_TRUE(testing::wait_until([this] { return in_flight() == 1; }, 5s));
   server_->shutdown();
   ASSERT_EQ(run_.wait_for(5s), std::future_status::ready);

@@ -15,16 +15,22 @@ TEST(Metrics, ExposesRequestHistogramByRouteTemplateAndStatusClass) {
   metrics.http().observe("BREW", "unmatched", 404, 0.0001);
   auto text = metrics.expose();
 
-  EXPECT_NE(text.find("# TYPE tenantry_http_request_duration_seconds histogram"), std::string::npos);
-  EXPECT_NE(text.find("tenantry_http_request_duration_seconds_count{method=\"GET\",route=\"/v1/projects/{id}\",status_class=\"2xx\"} 2"),
+  EXPECT_NE(text.find("# TYPE tenantry_http_request_duration_seconds histogram"),
+            std::string::npos);
+  EXPECT_NE(text.find("tenantry_http_request_duration_seconds_count{method=\"GET\",route=\"/v1/"
+                      "projects/{id}\",status_class=\"2xx\"} 2"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("tenantry_http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/projects/{id}\",status_class=\"2xx\",le=\"0.005\"} 1"),
+  EXPECT_NE(text.find("tenantry_http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/"
+                      "projects/{id}\",status_class=\"2xx\",le=\"0.005\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("le=\"+Inf\"} 2"), std::string::npos);
-  EXPECT_NE(text.find("tenantry_http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"404\"} 1"),
+  EXPECT_NE(
+      text.find(
+          "tenantry_http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"404\"} 1"),
+      std::string::npos);
+  EXPECT_NE(text.find("tenantry_build_info{component=\"api\",version=\"1.2.3\"} 1"),
             std::string::npos);
-  EXPECT_NE(text.find("tenantry_build_info{component=\"api\",version=\"1.2.3\"} 1"), std::string::npos);
 }
 
 TEST(Metrics, ExposesProcessMetrics) {
@@ -43,13 +49,15 @@ TEST(Metrics, EveryLineIsValidExpositionFormat) {
   metrics.http().rejected("overload");
   auto text = metrics.expose();
   std::regex comment("^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$");
-  std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})? [-+0-9.eEInfNa]+$)");
+  std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})? [-+0-9.eEInfNa]+$)");
   std::istringstream lines(text);
   std::string line;
   int samples = 0;
   while (std::getline(lines, line)) {
     if (line.empty()) continue;
-    if (line[0] == '#') EXPECT_TRUE(std::regex_match(line, comment)) << line;
+    if (line[0] == '#')
+      EXPECT_TRUE(std::regex_match(line, comment)) << line;
     else {
       EXPECT_TRUE(std::regex_match(line, sample)) << line;
       ++samples;

@@ -27,7 +27,8 @@ TEST(RedisUrl, ParsesHostPortAndCredentials) {
 }
 
 TEST(RedisUrl, ErrorsNameTheVariableAndNeverEchoThePassword) {
-  for (const char* url : {"http://h:1", "redis://:topsecret@h:1/3", "rediss://:topsecret@h", "::"}) {
+  for (const char* url :
+       {"http://h:1", "redis://:topsecret@h:1/3", "rediss://:topsecret@h", "::"}) {
     try {
       parse_url("REDIS_CACHE_URL", url);
       ADD_FAILURE() << "accepted " << url;
