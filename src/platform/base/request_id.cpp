@@ -8,8 +8,20 @@
 namespace tenantry::base {
 namespace {
 
-std::mt19937_64& rng() {
-  thread_local std::mt19937_64 engine{[] {
+// splitmix64 seeded per thread from the OS: ids must be unique and
+// unguessable enough for correlation, not secret (they are never credentials).
+struct SplitMix64 {
+  std::uint64_t state;
+  std::uint64_t operator()() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+};
+
+SplitMix64& rng() {
+  thread_local SplitMix64 engine{[] {
     std::random_device device;
     return (static_cast<std::uint64_t>(device()) << 32) ^ device();
   }()};

@@ -81,6 +81,7 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
 }
 
 boost::asio::awaitable<Response> Router::dispatch(const Route& route, Request& request) const {
+  if (middleware_.empty()) co_return co_await route.handler(request);
   // Build the chain from the inside out: handler, then middleware last..first.
   Handler next = route.handler;
   for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) {

@@ -69,6 +69,45 @@ std::string forwarded_client(std::string_view xff, std::string_view peer) {
   return last.empty() ? std::string(peer) : std::string(last);
 }
 
+void append_header_value(std::string& out, std::string_view value) {
+  // A handler's header value must never split the response.
+  for (char c : value) {
+    if (c != '\r' && c != '\n') out += c;
+  }
+}
+
+// One response in one buffer: a single write, and far cheaper than Beast's
+// serializer, which dominated the profile of small responses.
+std::string serialize(const Response& response, std::string_view request_id, bool keep_alive,
+                      unsigned version, bool head) {
+  auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+  std::string out;
+  out.reserve(160 + response.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(response.status);
+  out += ' ';
+  out.append(reason.data(), reason.size());
+  out += "\r\nContent-Type: ";
+  append_header_value(out, response.content_type);
+  out += "\r\nX-Request-ID: ";
+  out += request_id;
+  for (const auto& [name, value] : response.headers) {
+    out += "\r\n";
+    append_header_value(out, name);
+    out += ": ";
+    append_header_value(out, value);
+  }
+  out += "\r\nContent-Length: ";
+  out += std::to_string(response.body.size());
+  if (!keep_alive)
+    out += "\r\nConnection: close";
+  else if (version < 11)
+    out += "\r\nConnection: keep-alive";
+  out += "\r\n\r\n";
+  if (!head) out += response.body;
+  return out;
+}
+
 tcp::acceptor open_acceptor(asio::io_context& ioc, const tcp::endpoint& endpoint, bool reuse_port) {
   tcp::acceptor acceptor(ioc);
   boost::system::error_code ec;
@@ -106,7 +145,6 @@ struct Server::Impl {
   std::atomic<bool> forced{false};
   std::atomic<bool> finished{false};
   std::atomic<long> open_sessions{0};
-  std::atomic<long> in_flight{0};
   std::optional<asio::steady_timer> drain_timer;
   std::optional<asio::steady_timer> deadline_timer;
   std::optional<asio::signal_set> signals;
@@ -241,14 +279,9 @@ struct Server::Impl {
       metrics.rejected("bad_request");
       response = problem(400, "bad-request", "Bad Request", "malformed HTTP request", request_id);
     }
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), 11};
-    res.set(bhttp::field::content_type, response.content_type);
-    res.set("X-Request-ID", request_id);
-    res.body() = std::move(response.body);
-    res.keep_alive(false);
-    res.prepare_payload();
+    auto bytes = serialize(response, request_id, /*keep_alive=*/false, 11, /*head=*/false);
     state.stream.expires_after(config.limits.read_timeout);
-    co_await bhttp::async_write(state.stream, res, kNoThrow);
+    co_await asio::async_write(state.stream, asio::buffer(bytes), kNoThrow);
   }
 
   asio::awaitable<void> respond(Session& state, Listener listener, const std::string& peer,
@@ -290,14 +323,12 @@ struct Server::Impl {
       bool counted;
       ~InFlight() {
         if (!counted) return;
-        --impl.in_flight;
-        impl.metrics.in_flight.Decrement();
+        --impl.metrics.in_flight;
       }
     } in_flight_guard{*this, listener.is_public};
     long now_in_flight = 0;
     if (listener.is_public) {
-      now_in_flight = ++in_flight;
-      metrics.in_flight.Increment();
+      now_in_flight = ++metrics.in_flight;
     }
 
     if (now_in_flight > static_cast<long>(config.limits.max_in_flight)) {
@@ -336,18 +367,10 @@ struct Server::Impl {
     }
 
     keep_alive = keep_alive && !stopping;
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status),
-                                            req.version()};
-    res.set(bhttp::field::content_type, response.content_type);
-    res.set("X-Request-ID", request.request_id);
-    for (auto& [name, value] : response.headers) res.insert(name, value);
-    res.body() = std::move(response.body);
-    res.keep_alive(keep_alive);
-    res.prepare_payload();
-    if (request.method == "HEAD") res.body().clear();
-
+    auto bytes = serialize(response, request.request_id, keep_alive, req.version(),
+                           request.method == "HEAD");
     state.stream.expires_after(config.limits.read_timeout);
-    auto [wec, written] = co_await bhttp::async_write(state.stream, res, kNoThrow);
+    auto [wec, written] = co_await asio::async_write(state.stream, asio::buffer(bytes), kNoThrow);
     if (wec) keep_alive = false;
 
     if (!listener.is_public) co_return;

@@ -74,12 +74,7 @@ std::string_view method_label(std::string_view method) {
 }
 
 HttpMetrics::HttpMetrics(prometheus::Registry& registry)
-    : in_flight(prometheus::BuildGauge()
-                    .Name("tenantry_http_requests_in_flight")
-                    .Help("Requests being handled by this replica")
-                    .Register(registry)
-                    .Add({})),
-      connections(prometheus::BuildGauge()
+    : connections(prometheus::BuildGauge()
                       .Name("tenantry_http_connections_open")
                       .Help("Open client connections on the public listener")
                       .Register(registry)
@@ -89,6 +84,11 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                    .Help("1 once the replica has been asked to shut down")
                    .Register(registry)
                    .Add({})),
+      in_flight_gauge_(prometheus::BuildGauge()
+                           .Name("tenantry_http_requests_in_flight")
+                           .Help("Requests being handled by this replica")
+                           .Register(registry)
+                           .Add({})),
       duration_(prometheus::BuildHistogram()
                     .Name("tenantry_http_request_duration_seconds")
                     .Help("Time from a complete request header to the response written")
@@ -149,7 +149,8 @@ Metrics::Metrics(std::string_view version)
       .Set(1);
 }
 
-std::string Metrics::expose() const {
+std::string Metrics::expose() {
+  http_.in_flight_gauge_.Set(static_cast<double>(http_.in_flight.load()));
   auto families = registry_->Collect();
   auto process = sample_process();
   families.push_back(single("process_cpu_seconds_total", "User and system CPU time spent",

@@ -9,6 +9,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -27,7 +28,9 @@ class HttpMetrics {
   // header_too_large, body_too_large, timeout, bad_request).
   void rejected(std::string_view reason);
 
-  prometheus::Gauge& in_flight;
+  // Requests being handled now. A plain atomic (the server's admission
+  // counter too), copied into its gauge only when scraped.
+  std::atomic<long> in_flight{0};
   prometheus::Gauge& connections;
   prometheus::Gauge& draining;
 
@@ -36,6 +39,8 @@ class HttpMetrics {
     prometheus::Histogram* duration;
     prometheus::Counter* total;
   };
+  friend class Metrics;
+  prometheus::Gauge& in_flight_gauge_;
   Series& series(std::string_view method, std::string_view route, unsigned status);
 
   prometheus::Family<prometheus::Histogram>& duration_;
@@ -52,7 +57,7 @@ class Metrics {
   prometheus::Registry& registry() { return *registry_; }
   HttpMetrics& http() { return http_; }
   // Everything in the registry plus process CPU, memory and start time.
-  std::string expose() const;
+  std::string expose();
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

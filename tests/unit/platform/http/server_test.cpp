@@ -82,7 +82,7 @@ class ServerTest : public ::testing::Test {
     return testing::wait_until([&] { return log().find(text) != std::string::npos; }, 5s);
   }
 
-  double in_flight() { return metrics_.http().in_flight.Value(); }
+  long in_flight() { return metrics_.http().in_flight.load(); }
 
   struct TempFile {
     std::FILE* file = std::tmpfile();
