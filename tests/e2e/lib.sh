@@ -23,6 +23,7 @@ unset TENANTRY_VAR TENANTRY_LB_ADDR TENANTRY_THREADS TENANTRY_SHUTDOWN_TIMEOUT_M
   TENANTRY_MAX_BODY_BYTES TENANTRY_MAX_INFLIGHT
 
 E2E_BG_PIDS=()
+E2E_CLEANUP_HOOKS=() # commands e2e_cleanup runs first
 declare -A E2E_LOAD=()
 
 log() { printf '[%s %s] %s\n' "$(date +%T)" "$E2E_NAME" "$*"; }
@@ -38,7 +39,7 @@ poll() {
   local secs=$1 what=$2 deadline
   shift 2
   deadline=$(($(now_ms) + secs * 1000))
-  until "$@"; do
+  until "$@" >/dev/null; do
     (($(now_ms) < deadline)) || fail "timed out after ${secs}s waiting for $what"
     sleep 0.1
   done
@@ -104,9 +105,10 @@ e2e_up() {
 }
 
 e2e_cleanup() {
-  local rc=$? pid f
+  local rc=$? pid f hook
   trap - EXIT
   set +e
+  for hook in "${E2E_CLEANUP_HOOKS[@]}"; do eval "$hook"; done
   for pid in "${E2E_BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   if [ -n "${TENANTRY_VAR:-}" ] && [ -d "$TENANTRY_VAR" ]; then
     if [ "$rc" -ne 0 ]; then
@@ -137,12 +139,18 @@ e2e_cleanup() {
 
 tenantry() { "$TENANTRY" "$@"; }
 ctl() { supervisorctl -c "$TENANTRY_VAR/supervisord.conf" "$@"; }
-sv_pid() { # pid of a supervisord program, 0 when not running
-  local p
-  p=$(ctl pid "$1" 2>/dev/null) || true
-  [[ $p =~ ^[0-9]+$ ]] && echo "$p" || echo 0
+# sv_info NAME: "STATE PID" from supervisord's XML-RPC (curl: no Python
+# start-up per call, which takes a second under load).
+sv_info() {
+  curl -sf -m 10 --unix-socket "$TENANTRY_VAR/supervisor.sock" -H 'Content-Type: text/xml' \
+    --data-binary "<?xml version=\"1.0\"?><methodCall><methodName>supervisor.getProcessInfo</methodName><params><param><value><string>$1</string></value></param></params></methodCall>" \
+    http://localhost/RPC2 2>/dev/null | awk '
+      match($0, /<name>[a-z_]+<\/name>/) { key = substr($0, RSTART + 6, RLENGTH - 13); next }
+      key != "" && match($0, /<value><[a-z0-9]+>[^<]*</) { v = substr($0, RSTART, RLENGTH - 1); sub(/.*>/, "", v); f[key] = v; key = "" }
+      END { if ("statename" in f) print f["statename"], f["pid"]; else print "NONE 0" }'
 }
-sv_state() { ctl status "$1" 2>/dev/null | awk '{print $2}' || true; }
+sv_pid() { local i; i=$(sv_info "$1"); echo "${i#* }"; } # 0 when not running
+sv_state() { local i; i=$(sv_info "$1"); echo "${i%% *}"; }
 api_port() { echo $((TENANTRY_API_PORT_BASE + $1)); }
 admin_port() { echo $((TENANTRY_ADMIN_PORT_BASE + $1)); }
 http_code() { curl -sk -o /dev/null -m "${2:-5}" -w '%{http_code}' "$1" 2>/dev/null || true; }

@@ -3,24 +3,24 @@
 # it on another replica) and supervisord brings the replica back.
 #  1. plain crash: supervisord restarts it within milliseconds, often before
 #     HAProxy's checks notice; it is back UP and serving.
-#  2. a crash that stays down (supervisord paused with SIGSTOP, so the replica
-#     is not restarted): HAProxy must mark it DOWN within 3 s; once
-#     supervisord resumes, it restarts it and it comes back into rotation.
+#  2. a crash that stays down (the release it runs is made unavailable for a
+#     moment, so supervisord's restarts fail and back off): HAProxy must mark
+#     it DOWN within 3 s; once the binary is back, supervisord's next attempt
+#     starts it and it comes back into rotation.
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_up 3
 load_start keepalive -c4 "$HTTPS/v1/ping"
 load_start newconn -c2 -H 'Connection: close' "$HTTPS/v1/ping"
-supervisord_pid=$(cat "$TENANTRY_VAR/supervisord.pid")
+release=$(readlink "$TENANTRY_VAR/current")
+set_current() { ln -sfn "$1" "$TENANTRY_VAR/current.e2e" && mv -fT "$TENANTRY_VAR/current.e2e" "$TENANTRY_VAR/current"; }
 
 restarted() { local p; p=$(sv_pid "api-$1"); [ "$p" != 0 ] && [ "$p" != "$2" ]; }
 serves_again() { (($(hap_stat api "api$1" stot) > $2 + 20)); }
 
-# crash VICTIM: kill -9 it; returns when the kill is done.
+# crash VICTIM PID: kill -9 it (t0: when).
 crash() {
-  local victim=$1
-  pid=$(sv_pid "api-$victim")
-  [ "$pid" != 0 ] || fail "api-$victim is not running"
+  local victim=$1 pid=$2
   server_is "api$victim" UP || fail "api$victim is $(hap_status "api$victim") in HAProxy before the crash"
   t0=$(now_ms)
   kill -9 "$pid"
@@ -38,13 +38,16 @@ back_in_rotation() {
 }
 
 log "1. kill -9 api-2 under load"
-crash 2
+pid=$(sv_pid api-2)
+crash 2 "$pid"
 back_in_rotation 2 "$pid"
 
-log "2. kill -9 api-3 under load, supervisord paused so it stays down"
-kill -STOP "$supervisord_pid"
-trap 'kill -CONT '"$supervisord_pid"' 2>/dev/null; e2e_cleanup' EXIT
-crash 3
+log "2. kill -9 api-3 under load, its binary unavailable so it stays down"
+pid=$(sv_pid api-3)
+mkdir -p "$TENANTRY_VAR/releases/e2e-empty"
+E2E_CLEANUP_HOOKS+=("set_current $release")
+set_current releases/e2e-empty
+crash 3 "$pid"
 poll 5 "HAProxy to mark api3 DOWN" server_down api3
 down_ms=$(($(now_ms) - t0))
 log "HAProxy marked api3 DOWN $down_ms ms after the kill"
@@ -52,7 +55,8 @@ log "HAProxy marked api3 DOWN $down_ms ms after the kill"
 # Requests go on, on the two others, while it is down.
 before=$(frontend_requests)
 poll 15 "load to go on while api3 is down" more_requests_than $((before + 100))
-kill -CONT "$supervisord_pid"
+[ "$(sv_state api-3)" != RUNNING ] || fail "api-3 was restarted although its binary was not there"
+set_current "$release"
 back_in_rotation 3 "$pid"
 
 load_stop keepalive 300
