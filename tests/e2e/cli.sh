@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# E2E: the ./tenantry commands themselves. Rerunning `up` changes nothing;
+# `status` reports health; a deploy whose new replica never becomes ready
+# stops with a message, keeps that replica out of rotation and the others
+# serving, and the next good deploy recovers; `down` stops everything and
+# keeps the data; `up` brings it back.
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+e2e_up 3
+psql_() { "$("$E2E_ROOT/scripts/pg" bindir)/psql" -X -q -tA -h 127.0.0.1 -p "$TENANTRY_PG_PORT" -U postgres -d tenantry -c "$1"; }
+pids() { local i; for i in 1 2 3; do sv_pid "api-$i"; done | tr '\n' ' '; }
+all_ok() { # 20 requests through HAProxy, all 200
+  local k code
+  for ((k = 0; k < 20; k++)); do
+    code=$(http_code "$HTTPS/v1/ping")
+    [ "$code" = 200 ] || fail "GET /v1/ping through HAProxy answered '$code' ($1)"
+  done
+}
+
+tenantry help | grep -q 'scale api=N' || fail "./tenantry help does not list scale"
+if tenantry frobnicate 2>/dev/null; then fail "an unknown command succeeded"; fi
+
+log "status of a healthy cluster"
+tenantry status | sed 's/^/    status| /'
+[ "${PIPESTATUS[0]}" = 0 ] || fail "./tenantry status exited non-zero on a healthy cluster"
+
+log "rerunning up changes nothing"
+before=$(pids)
+tenantry up >/dev/null || fail "a second ./tenantry up failed"
+[ "$(pids)" = "$before" ] || fail "a second up restarted replicas: $before -> $(pids)"
+
+log "each replica listens on its own port, not on the script's TENANTRY_HTTP_PORT"
+[ "$(http_code "http://127.0.0.1:$(api_port 1)/livez")" = 200 ] || fail "api-1 is not on $(api_port 1)"
+
+log "a deploy whose new replica never becomes ready"
+good_release=$(readlink "$TENANTRY_VAR/current")
+broken=$(mktemp -d "$TENANTRY_VAR/broken-build.XXXXXX")
+mkdir -p "$broken/bin"
+printf '#!/bin/sh\necho "tenantry-api: broken build for the e2e test" >&2\nexit 3\n' >"$broken/bin/tenantry-api"
+chmod +x "$broken/bin/tenantry-api"
+out=$(TENANTRY_BUILD_DIR=$broken TENANTRY_WAIT_SECS=10 "$TENANTRY" deploy 2>&1) && fail "deploying a broken binary succeeded: $out"
+sed 's/^/    deploy| /' <<<"$out"
+grep -q 'deploy stopped' <<<"$out" || fail "the failed deploy did not say it stopped"
+server_is api1 MAINT || fail "after the failed deploy api1 is $(hap_status api1) in HAProxy, expected MAINT"
+server_is api2 UP && server_is api3 UP || fail "the other replicas are not UP: api2 $(hap_status api2), api3 $(hap_status api3)"
+[ "$(readlink "$TENANTRY_VAR/current")" = "$good_release" ] || fail "after the failed deploy current is $(readlink "$TENANTRY_VAR/current"), not $good_release"
+[ "$(sv_state api-1)" = STOPPED ] || fail "the failed replica is $(sv_state api-1), expected STOPPED"
+all_ok "after the failed deploy"
+
+log "the next good deploy recovers"
+tenantry deploy 2>&1 | sed 's/^/    deploy| /'
+[ "${PIPESTATUS[0]}" = 0 ] || fail "the good deploy after a failed one failed"
+for i in 1 2 3; do server_is "api$i" UP || fail "api$i is $(hap_status "api$i") after the good deploy"; done
+all_ok "after the good deploy"
+
+log "down keeps the data; up brings the cluster back"
+psql_ "CREATE TABLE e2e_marker (v text); INSERT INTO e2e_marker VALUES ('kept')" || fail "could not write to PostgreSQL"
+tenantry down | sed 's/^/    down| /'
+if tenantry status >/dev/null; then fail "status exited 0 with the cluster down"; fi
+for p in "$TENANTRY_HTTPS_PORT" "$TENANTRY_PG_PORT" "$TENANTRY_REDIS_PORT" "$(api_port 1)"; do
+  [ -z "$(ss -Hltn "sport = :$p")" ] || fail "port $p still listens after down"
+done
+tenantry up >/dev/null || fail "up after down failed"
+[ "$(psql_ "SELECT v FROM e2e_marker")" = kept ] || fail "the data written before down is gone"
+all_ok "after down and up"
