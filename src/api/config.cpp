@@ -68,6 +68,8 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   }
   config.dependency_timeout = env.millis("TENANTRY_DEPENDENCY_TIMEOUT_MS", milliseconds(1'000),
                                          milliseconds(10), milliseconds(60'000));
+  config.dependency_max_age = env.millis("TENANTRY_DEPENDENCY_MAX_AGE_MS", milliseconds(250),
+                                         milliseconds(0), milliseconds(10'000));
   config.replica = env.string("TENANTRY_REPLICA", default_replica_name());
   config.log_level =
       base::parse_log_level("TENANTRY_LOG_LEVEL", env.string("TENANTRY_LOG_LEVEL", "info"));

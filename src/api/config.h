@@ -20,6 +20,7 @@ struct ApiConfig {
   base::LogLevel log_level = base::LogLevel::kInfo;
   bool test_endpoints = false;
   std::chrono::milliseconds dependency_timeout{1'000};
+  std::chrono::milliseconds dependency_max_age{250};
 
   // Throws base::ConfigError naming the first bad variable.
   static ApiConfig from_env(const base::EnvReader& env);

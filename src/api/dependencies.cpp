@@ -21,18 +21,34 @@ void log_transition(base::Logger& logger, std::atomic<int>& last, std::string_vi
 }  // namespace
 
 Dependencies::Dependencies(std::string database_url, redis::Endpoint redis,
-                           std::chrono::milliseconds timeout, base::Logger& logger)
+                           std::chrono::milliseconds timeout, std::chrono::milliseconds max_age,
+                           base::Logger& logger)
     : database_url_(std::move(database_url)),
       redis_(std::move(redis)),
       timeout_(timeout),
+      max_age_(max_age),
       logger_(logger) {}
 
 boost::asio::awaitable<DependencyStatus> Dependencies::check() {
   using namespace boost::asio::experimental::awaitable_operators;
+  {
+    std::lock_guard lock(mutex_);
+    bool fresh = std::chrono::steady_clock::now() - checked_at_ < max_age_;
+    if (have_status_ && (fresh || probing_)) co_return status_;
+    probing_ = true;
+  }
   auto [pg, rd] = co_await (db::probe(database_url_, timeout_) && redis::probe(redis_, timeout_));
+  DependencyStatus status{pg.ok, rd.ok};
+  {
+    std::lock_guard lock(mutex_);
+    status_ = status;
+    checked_at_ = std::chrono::steady_clock::now();
+    have_status_ = true;
+    probing_ = false;
+  }
   log_transition(logger_, postgres_up_, "postgres", pg.ok, pg.error);
   log_transition(logger_, redis_up_, "redis", rd.ok, rd.error);
-  co_return DependencyStatus{pg.ok, rd.ok};
+  co_return status;
 }
 
 }  // namespace tenantry::api

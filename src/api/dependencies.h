@@ -19,18 +19,28 @@ struct DependencyStatus {
 class Dependencies {
  public:
   Dependencies(std::string database_url, redis::Endpoint redis, std::chrono::milliseconds timeout,
-               base::Logger& logger);
+               std::chrono::milliseconds max_age, base::Logger& logger);
 
-  // Probes both at once, each bounded by the timeout. Logs a warning when a
-  // dependency goes down and an info line when it comes back (not on every
-  // health check).
+  // The status of both, at most `max_age` old (plus one probe's duration):
+  // a stale status triggers one probe of both at once, each bounded by the
+  // timeout, while concurrent callers get the previous status instead of
+  // probing too. So however many health checks and pings arrive, a replica
+  // opens at most one PostgreSQL and one Redis connection per max_age.
+  // Logs a warning when a dependency goes down and an info line when it
+  // comes back (not on every check).
   boost::asio::awaitable<DependencyStatus> check();
 
  private:
   std::string database_url_;
   redis::Endpoint redis_;
   std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds max_age_;
   base::Logger& logger_;
+  std::mutex mutex_;  // guards the four members below
+  DependencyStatus status_;
+  std::chrono::steady_clock::time_point checked_at_;
+  bool have_status_ = false;
+  bool probing_ = false;
   std::atomic<int> postgres_up_{-1};  // -1 unknown, 0 down, 1 up: for transition logs only
   std::atomic<int> redis_up_{-1};
 };

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <thread>
 
 #include "support/http_client.h"
 #include "support/services.h"
@@ -84,12 +86,15 @@ TEST_F(ReadinessTest, NotReadyWhilePostgresIsDownAndBackWhenItReturns) {
 
 TEST_F(ReadinessTest, RedisDownLeavesTheReplicaReady) {
   redis_.stop();
+  EXPECT_TRUE(wait_until(
+      [this] {
+        auto r = http_request(api_.port(), "GET", "/v1/ping");
+        return r.status == 200 && r.body.find("\"redis\":\"down\"") != std::string::npos;
+      },
+      5s));
   auto res = http_request(api_.port(), "GET", "/readyz");
   EXPECT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(boost::json::parse(res.body).as_object().at("redis").as_string(), "down");
-  auto ping = http_request(api_.port(), "GET", "/v1/ping");
-  EXPECT_EQ(ping.status, 200);
-  EXPECT_EQ(boost::json::parse(ping.body).as_object().at("redis").as_string(), "down");
   redis_.start();
   EXPECT_TRUE(wait_until(
       [this] {
@@ -97,6 +102,31 @@ TEST_F(ReadinessTest, RedisDownLeavesTheReplicaReady) {
         return r.body.find("\"redis\":\"up\"") != std::string::npos;
       },
       10s));
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(ReadinessTest, ConcurrentChecksShareOneProbe) {
+  const std::string kConnect = "connection authorized: user=postgres database=tenantry";
+  auto before = count(pg_.log(), kConnect);
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&] {
+      for (int j = 0; j < 25; ++j) ok += http_request(api_.port(), "GET", "/v1/ping").status == 200;
+    });
+  }
+  for (auto& c : clients) c.join();
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(ok, 200);
+  // At most one probe per max age (250 ms), plus the one in flight.
+  auto allowed = static_cast<std::size_t>(elapsed / 250ms) + 2;
+  EXPECT_LE(count(pg_.log(), kConnect) - before, allowed);
 }
 
 TEST_F(ReadinessTest, SigtermDrainsAndExitsZero) {

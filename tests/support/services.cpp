@@ -165,10 +165,11 @@ PostgresServer::PostgresServer() : port_(free_port()) {
 
 void PostgresServer::start() {
   process_.reset();
-  process_.emplace(std::vector<std::string>{(source_dir() / "scripts/pg").string(), "run",
-                                            (dir_.path() / "data").string(), std::to_string(port_)},
-                   std::map<std::string, std::string>{{"PG_EXTRA_OPTS", "-c fsync=off"}},
-                   dir_.path() / "postgres.log");
+  process_.emplace(
+      std::vector<std::string>{(source_dir() / "scripts/pg").string(), "run",
+                               (dir_.path() / "data").string(), std::to_string(port_)},
+      std::map<std::string, std::string>{{"PG_EXTRA_OPTS", "-c fsync=off -c log_connections=on"}},
+      dir_.path() / "postgres.log");
   if (!wait_until([this] { return postgres_accepts(port_) || !process_->running(); }, 30s) ||
       !process_->running()) {
     throw std::runtime_error("PostgreSQL did not start on port " + std::to_string(port_) + ":\n" +
@@ -180,6 +181,8 @@ void PostgresServer::stop() {
   process_->signal(SIGINT);  // fast shutdown
   if (!process_->wait(30s)) throw std::runtime_error("PostgreSQL did not stop");
 }
+
+std::string PostgresServer::log() const { return process_->log(); }
 
 std::string PostgresServer::url() const {
   return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/tenantry";

@@ -66,6 +66,7 @@ class PostgresServer {
   void stop();       // fast shutdown, waits for exit
   unsigned short port() const { return port_; }
   std::string url() const;  // libpq URI of database "tenantry"
+  std::string log() const;  // the server's log (connections are logged)
 
  private:
   TempDir dir_;

@@ -3,6 +3,10 @@
 #include <cstdio>
 #include <exception>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include "api/config.h"
 #include "api/dependencies.h"
 #include "api/routes.h"
@@ -19,6 +23,7 @@ Configured by environment variables only (see the README for the full table):
   TENANTRY_MAX_HEADER_BYTES, TENANTRY_MAX_BODY_BYTES, TENANTRY_MAX_INFLIGHT,
   TENANTRY_READ_TIMEOUT_MS, TENANTRY_IDLE_TIMEOUT_MS, TENANTRY_DRAIN_DELAY_MS,
   TENANTRY_SHUTDOWN_TIMEOUT_MS, TENANTRY_DEPENDENCY_TIMEOUT_MS,
+  TENANTRY_DEPENDENCY_MAX_AGE_MS,
   TENANTRY_LOG_LEVEL, TENANTRY_ENABLE_TEST_ENDPOINTS.
 
 SIGTERM or SIGINT drains and exits 0; a second signal exits at once.
@@ -55,7 +60,7 @@ int main(int argc, char** argv) {
   base::Logger logger(config.replica, config.log_level);
   metrics::Metrics metrics(TENANTRY_VERSION);
   api::Dependencies dependencies(config.database_url, config.redis, config.dependency_timeout,
-                                 logger);
+                                 config.dependency_max_age, logger);
 
   http::Router router;
   http::Router admin_router;
@@ -68,6 +73,13 @@ int main(int argc, char** argv) {
   }
   api::add_admin_routes(admin_router, metrics);
 
+  {
+    // Know the dependencies' status before serving, so that concurrent first
+    // checks share it instead of each probing.
+    boost::asio::io_context startup;
+    boost::asio::co_spawn(startup, dependencies.check(), boost::asio::detached);
+    startup.run();
+  }
   try {
     server.bind();
   } catch (const std::exception& e) {

@@ -1,6 +1,8 @@
-// Beast + Asio coroutine server. Each worker thread owns an io_context and
-// its own SO_REUSEPORT acceptor, so a connection lives on one thread for its
-// whole life and sessions need no locks. Shutdown is a drain, never an
+// Beast + Asio coroutine server. Each worker thread owns an io_context; one
+// acceptor hands connections round robin to the workers, and a connection
+// then lives on one thread for its whole life, so sessions need no locks.
+// (Not SO_REUSEPORT: it would let a second replica misconfigured onto the
+// same port share it silently instead of failing to start.) Shutdown is a drain, never an
 // abrupt ioc.stop(): readiness fails first, then accepting stops, idle
 // keep-alive connections close, busy ones get `Connection: close` on their
 // last response.
@@ -43,6 +45,9 @@ struct Session {
 
 struct Worker {
   asio::io_context ioc{1};
+  // Keeps run() going while the worker waits for its first connection;
+  // shutdown ends with ioc.stop().
+  asio::executor_work_guard<asio::io_context::executor_type> busy = asio::make_work_guard(ioc);
   std::optional<tcp::acceptor> acceptor;
   std::optional<tcp::acceptor> admin_acceptor;
   std::unordered_set<Session*> sessions;
@@ -108,17 +113,11 @@ std::string serialize(const Response& response, std::string_view request_id, boo
   return out;
 }
 
-tcp::acceptor open_acceptor(asio::io_context& ioc, const tcp::endpoint& endpoint, bool reuse_port) {
+tcp::acceptor open_acceptor(asio::io_context& ioc, const tcp::endpoint& endpoint) {
   tcp::acceptor acceptor(ioc);
   boost::system::error_code ec;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && reuse_port) {
-    int one = 1;
-    if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
-      ec.assign(errno, boost::system::system_category());
-    }
-  }
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
@@ -160,24 +159,22 @@ struct Server::Impl {
 
   void bind() {
     auto address = asio::ip::make_address(config.address);
-    for (auto& worker : workers) {
-      worker->acceptor.emplace(open_acceptor(worker->ioc, {address, port ? port : config.port},
-                                             /*reuse_port=*/true));
-      port = worker->acceptor->local_endpoint().port();
-    }
+    main_worker().acceptor.emplace(open_acceptor(main_worker().ioc, {address, config.port}));
+    port = main_worker().acceptor->local_endpoint().port();
     main_worker().admin_acceptor.emplace(
-        open_acceptor(main_worker().ioc, {address, config.admin_port}, /*reuse_port=*/false));
+        open_acceptor(main_worker().ioc, {address, config.admin_port}));
     admin_port = main_worker().admin_acceptor->local_endpoint().port();
   }
 
-  asio::awaitable<void> accept_loop(Worker& worker, tcp::acceptor& acceptor, Listener listener) {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Listener listener) {
+    for (std::size_t next = 0;; ++next) {
+      Worker& worker = *workers[next % workers.size()];
+      auto [ec, socket] = co_await acceptor.async_accept(worker.ioc, kNoThrow);
       if (stopping || !acceptor.is_open()) co_return;
       if (ec) {
         // EMFILE and friends: back off instead of spinning.
         logger.warn("accept failed", {{"error", ec.message()}});
-        asio::steady_timer pause(worker.ioc, std::chrono::milliseconds(50));
+        asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
         co_await pause.async_wait(kNoThrow);
         continue;
       }
@@ -457,14 +454,11 @@ struct Server::Impl {
   }
 
   int run() {
-    for (auto& worker : workers) {
-      asio::co_spawn(worker->ioc, accept_loop(*worker, *worker->acceptor, {&router, true}),
-                     asio::detached);
-    }
-    asio::co_spawn(
-        main_worker().ioc,
-        accept_loop(main_worker(), *main_worker().admin_acceptor, {&admin_router, false}),
-        asio::detached);
+    asio::co_spawn(main_worker().ioc, accept_loop(*main_worker().acceptor, {&router, true}),
+                   asio::detached);
+    asio::co_spawn(main_worker().ioc,
+                   accept_loop(*main_worker().admin_acceptor, {&admin_router, false}),
+                   asio::detached);
     if (config.handle_signals) watch_signals();
     logger.info("listening", {{"port", static_cast<std::int64_t>(port)},
                               {"admin_port", static_cast<std::int64_t>(admin_port)},

@@ -147,6 +147,21 @@ TEST_F(ServerTest, RemoteIsTheLastForwardedHop) {
   EXPECT_EQ(json(direct.body).at("remote").as_string(), "127.0.0.1");
 }
 
+TEST_F(ServerTest, ASecondServerOnTheSamePortFailsToStart) {
+  start();
+  ServerConfig config = quick();
+  config.port = port_;
+  Server second(config, router_, admin_router_, logger_, metrics_.http());
+  try {
+    second.bind();
+    FAIL() << "a second server bound the same port";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:" + std::to_string(port_)),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(ServerTest, OversizedHeaderIs431ProblemJson) {
   ServerConfig config = quick();
   config.limits.max_header_bytes = 1024;
