@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <csignal>
@@ -38,10 +39,36 @@ struct Listener {
   bool is_public;  // public requests are logged and measured; admin ones are not
 };
 
+// A connection. Its timeouts are one deadline checked by one timer (see
+// watchdog): moving the deadline is a store, not a timer operation, which
+// matters on the hot path (beast::tcp_stream re-arms a timer per read/write).
 struct Session {
-  beast::tcp_stream stream;
-  bool idle = false;  // waiting for the first byte of the next request
+  tcp::socket socket;
+  asio::steady_timer timer;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool idle = false;       // waiting for the first byte of the next request
+  bool timed_out = false;  // the watchdog closed the socket
+
+  explicit Session(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  void expire_in(std::chrono::milliseconds timeout) { deadline = Clock::now() + timeout; }
 };
+
+// Closes the session's socket once its deadline has passed. A deadline may
+// move earlier without waking the timer, so the watchdog also looks every
+// `tick` (the read timeout): a deadline is enforced within one tick.
+asio::awaitable<void> watchdog(Session& session, std::chrono::milliseconds tick) {
+  for (;;) {
+    session.timer.expires_at(std::min(session.deadline, Clock::now() + tick));
+    auto [ec] = co_await session.timer.async_wait(kNoThrow);
+    if (ec) co_return;  // the session ended first
+    if (session.deadline <= Clock::now()) {
+      session.timed_out = true;
+      boost::system::error_code ignored;
+      session.socket.close(ignored);
+      co_return;
+    }
+  }
+}
 
 struct Worker {
   asio::io_context ioc{1};
@@ -185,33 +212,43 @@ struct Server::Impl {
   }
 
   asio::awaitable<void> session(Worker& worker, tcp::socket socket, Listener listener) {
-    Session state{beast::tcp_stream(std::move(socket))};
+    using namespace asio::experimental::awaitable_operators;
+    Session state(std::move(socket));
     worker.sessions.insert(&state);
     if (listener.is_public) metrics.connections.Increment();
     boost::system::error_code peer_ec;
-    auto peer = state.stream.socket().remote_endpoint(peer_ec).address().to_string();
-    try {
-      co_await serve(state, listener, peer);
-    } catch (const std::exception& e) {
-      logger.error("session failed", {{"error", e.what()}});
-    }
+    auto peer = state.socket.remote_endpoint(peer_ec).address().to_string();
+    // `||`: when serving ends, the watchdog is cancelled, and vice versa.
+    co_await (serve_guarded(state, listener, peer) || watchdog(state, config.limits.read_timeout));
     boost::system::error_code ignored;
-    state.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    state.stream.socket().close(ignored);
+    state.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    state.socket.close(ignored);
     if (listener.is_public) metrics.connections.Decrement();
     worker.sessions.erase(&state);
     if (--open_sessions == 0 && stopping) finish();
   }
 
+  // `||` waits for the first *successful* branch: never let serve throw.
+  asio::awaitable<void> serve_guarded(Session& state, Listener listener, const std::string& peer) {
+    try {
+      co_await serve(state, listener, peer);
+    } catch (const std::exception& e) {
+      logger.error("session failed", {{"error", e.what()}});
+    }
+  }
+
   asio::awaitable<void> serve(Session& state, Listener listener, const std::string& peer) {
+    // When the watchdog ends the session, serve is cancelled; its
+    // operations then report errors as values instead of throwing.
+    co_await asio::this_coro::throw_if_cancelled(false);
     const auto& limits = config.limits;
     beast::flat_buffer buffer;
     for (;;) {
       if (buffer.size() == 0) {
         if (stopping) co_return;
         state.idle = true;
-        state.stream.expires_after(limits.idle_timeout);
-        auto [ec, n] = co_await state.stream.async_read_some(buffer.prepare(4096), kNoThrow);
+        state.expire_in(limits.idle_timeout);
+        auto [ec, n] = co_await state.socket.async_read_some(buffer.prepare(4096), kNoThrow);
         state.idle = false;
         if (ec) co_return;  // closed by the client, idle timeout, or shutdown
         buffer.commit(n);
@@ -220,21 +257,28 @@ struct Server::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
       parser.body_limit(limits.max_body_bytes);
-      state.stream.expires_after(limits.read_timeout);
-      auto [ec, unused] = co_await bhttp::async_read_header(state.stream, buffer, parser, kNoThrow);
+      state.expire_in(limits.read_timeout);
+      auto [ec, unused] = co_await bhttp::async_read_header(state.socket, buffer, parser, kNoThrow);
       if (!ec && !parser.is_done()) {
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
-          auto [wec, wn] = co_await bhttp::async_write(state.stream, go_on, kNoThrow);
+          auto [wec, wn] = co_await bhttp::async_write(state.socket, go_on, kNoThrow);
           if (wec) co_return;
         }
-        std::tie(ec, unused) = co_await bhttp::async_read(state.stream, buffer, parser, kNoThrow);
+        std::tie(ec, unused) = co_await bhttp::async_read(state.socket, buffer, parser, kNoThrow);
       }
       if (ec) {
+        if (state.timed_out) {
+          metrics.rejected("timeout");  // the socket is closed: nothing can be written
+          co_return;
+        }
         co_await reject(state, ec, parser.is_header_done() ? &parser.get() : nullptr);
         co_return;
       }
 
+      // No connection deadline while the handler runs: handlers bound their
+      // own waits (a slow request must not be cut by the read timeout).
+      state.deadline = Clock::time_point::max();
       auto& req = parser.get();
       bool keep_alive = req.keep_alive();
       co_await respond(state, listener, peer, req, keep_alive);
@@ -265,10 +309,6 @@ struct Server::Impl {
           413, "body-too-large", "Content Too Large",
           "the request body exceeds " + std::to_string(config.limits.max_body_bytes) + " bytes",
           request_id);
-    } else if (ec == beast::error::timeout) {
-      // tcp_stream closed the socket on timeout: nothing can be written.
-      metrics.rejected("timeout");
-      co_return;
     } else if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
                ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category()) {
       co_return;  // the client went away
@@ -277,8 +317,8 @@ struct Server::Impl {
       response = problem(400, "bad-request", "Bad Request", "malformed HTTP request", request_id);
     }
     auto bytes = serialize(response, request_id, /*keep_alive=*/false, 11, /*head=*/false);
-    state.stream.expires_after(config.limits.read_timeout);
-    co_await asio::async_write(state.stream, asio::buffer(bytes), kNoThrow);
+    state.expire_in(config.limits.read_timeout);
+    co_await asio::async_write(state.socket, asio::buffer(bytes), kNoThrow);
   }
 
   asio::awaitable<void> respond(Session& state, Listener listener, const std::string& peer,
@@ -366,8 +406,8 @@ struct Server::Impl {
     keep_alive = keep_alive && !stopping;
     auto bytes = serialize(response, request.request_id, keep_alive, req.version(),
                            request.method == "HEAD");
-    state.stream.expires_after(config.limits.read_timeout);
-    auto [wec, written] = co_await asio::async_write(state.stream, asio::buffer(bytes), kNoThrow);
+    state.expire_in(config.limits.read_timeout);
+    auto [wec, written] = co_await asio::async_write(state.socket, asio::buffer(bytes), kNoThrow);
     if (wec) keep_alive = false;
 
     if (!listener.is_public) co_return;
@@ -421,7 +461,7 @@ struct Server::Impl {
         if (w->acceptor) w->acceptor->close(ignored);
         if (w->admin_acceptor) w->admin_acceptor->close(ignored);
         for (auto* session : w->sessions) {
-          if (session->idle) session->stream.cancel();
+          if (session->idle) session->socket.cancel();
         }
       });
     }

@@ -18,7 +18,9 @@ namespace tenantry::http {
 struct ServerLimits {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
-  std::chrono::milliseconds read_timeout{10'000};  // a whole request, once its first byte is in
+  // A whole request, once its first byte is in (enforced within 1-2x), and
+  // each response write.
+  std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds idle_timeout{75'000};  // between requests on a keep-alive connection
   std::size_t max_in_flight = 1024;
 };

@@ -259,6 +259,30 @@ TEST_F(ServerTest, IdleConnectionIsClosedAfterIdleTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
 }
 
+TEST_F(ServerTest, StalledRequestIsCutAfterTheReadTimeout) {
+  ServerConfig config = quick();
+  config.limits.read_timeout = 200ms;
+  config.limits.idle_timeout = 60s;
+  start(config);
+  auto started = std::chrono::steady_clock::now();
+  auto reply = raw_exchange(port_, "GET /echo HTTP/1.1\r\nHost: x\r\n", 20s);  // never ends
+  EXPECT_EQ(reply, "");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_TRUE(testing::wait_until(
+      [this] {
+        return metrics_.expose().find("tenantry_http_rejected_total{reason=\"timeout\"} 1") !=
+               std::string::npos;
+      },
+      5s));
+}
+
+TEST_F(ServerTest, SlowHandlerIsNotCutByTheReadTimeout) {
+  ServerConfig config = quick();
+  config.limits.read_timeout = 200ms;
+  start(config);
+  EXPECT_EQ(http_request(port_, "GET", "/slow?ms=700").status, 200);
+}
+
 TEST_F(ServerTest, DrainFinishesInFlightRequestsAndClosesTheirConnections) {
   ServerConfig config = quick();
   config.drain_delay = 100ms;
