@@ -28,9 +28,14 @@ SplitMix64& rng() {
   return engine;
 }
 
-void append_hex(std::string& out, std::uint64_t value, int digits) {
+// Writes `digits` lowercase hex digits of `value` at `out` (hot path: no
+// per-character string growth).
+void write_hex(char* out, std::uint64_t value, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) out += kHex[(value >> (i * 4)) & 0xf];
+  for (int i = digits - 1; i >= 0; --i) {
+    out[i] = kHex[value & 0xf];
+    value >>= 4;
+  }
 }
 
 bool is_lower_hex(std::string_view text) {
@@ -61,26 +66,24 @@ std::string generate_request_id() {
   std::uint64_t lo = rng()();
   hi = (hi & ~0xf000ULL) | 0x4000ULL;            // version 4
   lo = (lo & ~(0xcULL << 60)) | (0x8ULL << 60);  // variant 10
-  std::string id;
-  id.reserve(36);
-  append_hex(id, hi >> 32, 8);
-  id += '-';
-  append_hex(id, (hi >> 16) & 0xffff, 4);
-  id += '-';
-  append_hex(id, hi & 0xffff, 4);
-  id += '-';
-  append_hex(id, lo >> 48, 4);
-  id += '-';
-  append_hex(id, lo & 0xffffffffffffULL, 12);
-  return id;
+  char id[36];
+  write_hex(id, hi >> 32, 8);
+  id[8] = '-';
+  write_hex(id + 9, (hi >> 16) & 0xffff, 4);
+  id[13] = '-';
+  write_hex(id + 14, hi & 0xffff, 4);
+  id[18] = '-';
+  write_hex(id + 19, lo >> 48, 4);
+  id[23] = '-';
+  write_hex(id + 24, lo & 0xffffffffffffULL, 12);
+  return std::string(id, sizeof id);
 }
 
 std::string generate_trace_id() {
-  std::string id;
-  id.reserve(32);
-  append_hex(id, rng()(), 16);
-  append_hex(id, rng()(), 16);
-  return id;
+  char id[32];
+  write_hex(id, rng()(), 16);
+  write_hex(id + 16, rng()(), 16);
+  return std::string(id, sizeof id);
 }
 
 std::optional<TraceContext> parse_traceparent(std::string_view header) {

@@ -81,7 +81,14 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
 }
 
 boost::asio::awaitable<Response> Router::dispatch(const Route& route, Request& request) const {
-  if (middleware_.empty()) co_return co_await route.handler(request);
+  // Not a coroutine itself: without middleware the handler's own awaitable
+  // is returned as is, one coroutine frame fewer per request.
+  if (middleware_.empty()) return route.handler(request);
+  return dispatch_chain(route, request);
+}
+
+boost::asio::awaitable<Response> Router::dispatch_chain(const Route& route,
+                                                        Request& request) const {
   // Build the chain from the inside out: handler, then middleware last..first.
   Handler next = route.handler;
   for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) {

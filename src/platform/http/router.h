@@ -50,6 +50,8 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  boost::asio::awaitable<Response> dispatch_chain(const Route& route, Request& request) const;
+
   std::vector<Route> routes_;
   std::vector<Middleware> middleware_;
 };

@@ -258,7 +258,23 @@ struct Server::Impl {
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
       parser.body_limit(limits.max_body_bytes);
       state.expire_in(limits.read_timeout);
-      auto [ec, unused] = co_await bhttp::async_read_header(state.socket, buffer, parser, kNoThrow);
+      // A small request usually arrived whole with the first read: parse it
+      // in place, and only go back to the socket for what is missing (an
+      // async read of data already buffered costs a trip through the
+      // scheduler).
+      boost::system::error_code ec;
+      parser.eager(true);
+      while (buffer.size() > 0 && !parser.is_done()) {
+        auto used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == bhttp::error::need_more) ec = {};
+        if (ec || used == 0) break;
+      }
+      std::size_t unused = 0;
+      if (!ec && !parser.is_header_done()) {
+        std::tie(ec, unused) =
+            co_await bhttp::async_read_header(state.socket, buffer, parser, kNoThrow);
+      }
       if (!ec && !parser.is_done()) {
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
