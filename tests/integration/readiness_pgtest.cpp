@@ -111,7 +111,7 @@ std::size_t count(const std::string& text, const std::string& what) {
 }
 
 TEST_F(ReadinessTest, ConcurrentChecksShareOneProbe) {
-  const std::string kConnect = "connection authorized: user=postgres database=tenantry";
+  const std::string kConnect = "connection authorized: user=tenantry_app database=tenantry";
   auto before = count(pg_.log(), kConnect);
   auto started = std::chrono::steady_clock::now();
   std::vector<std::thread> clients;

@@ -153,14 +153,7 @@ bool tcp_accepts(unsigned short port) {
 PostgresServer::PostgresServer() : port_(free_port()) {
   run_or_throw((source_dir() / "scripts/pg").string() + " init " + (dir_.path() / "data").string());
   start();
-  PGconn* conn = PQconnectdb(
-      ("host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=postgres").c_str());
-  PGresult* res = PQexec(conn, "CREATE DATABASE tenantry");
-  bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-  std::string error = PQerrorMessage(conn);
-  PQclear(res);
-  PQfinish(conn);
-  if (!ok) throw std::runtime_error("CREATE DATABASE tenantry failed: " + error);
+  run_or_throw((source_dir() / "scripts/pg").string() + " bootstrap " + std::to_string(port_));
 }
 
 void PostgresServer::start() {
@@ -185,7 +178,17 @@ void PostgresServer::stop() {
 std::string PostgresServer::log() const { return process_->log(); }
 
 std::string PostgresServer::url() const {
-  return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+  return "postgresql://tenantry_app@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+}
+
+std::string PostgresServer::owner_url() const {
+  return "postgresql://tenantry_owner@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+}
+
+void PostgresServer::migrate() const {
+  run_or_throw("MIGRATE_DATABASE_URL=" + owner_url() + " " +
+               (binary_dir() / "bin/tenantry-migrate").string() + " up --dir " +
+               (source_dir() / "migrations").string() + " >/dev/null");
 }
 
 RedisServer::RedisServer() : port_(free_port()) { start(); }

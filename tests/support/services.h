@@ -61,11 +61,16 @@ class ChildProcess {
 
 class PostgresServer {
  public:
-  PostgresServer();  // initdb + start + CREATE DATABASE tenantry
-  void start();      // restart after stop(), same data and port
-  void stop();       // fast shutdown, waits for exit
+  // initdb, start, then scripts/pg bootstrap (roles tenantry_owner and
+  // tenantry_app, database tenantry). The schema is not migrated.
+  PostgresServer();
+  void start();  // restart after stop(), same data and port
+  void stop();   // fast shutdown, waits for exit
   unsigned short port() const { return port_; }
-  std::string url() const;  // libpq URI of database "tenantry"
+  std::string url() const;        // database "tenantry" as the application role
+  std::string owner_url() const;  // database "tenantry" as the schema owner (migrations)
+  // Runs tenantry-migrate up with the repository's migrations; throws on failure.
+  void migrate() const;
   std::string log() const;  // the server's log (connections are logged)
 
  private:
