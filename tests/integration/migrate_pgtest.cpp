@@ -14,12 +14,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 class MigrateTest : public ::testing::Test {
  protected:
   MigrateTest() {
@@ -64,13 +58,13 @@ TEST_F(MigrateTest, ThreeConcurrentRunsApplyEachMigrationOnce) {
     EXPECT_EQ(run->wait(60s), 0) << run->log();
     all += run->log();
   }
-  EXPECT_EQ(count(all, "applied 0001_expand_initial_schema.sql"), 1u) << all;
-  EXPECT_EQ(count(all, "applied 0002_expand_slow_widget.sql"), 1u) << all;
-  EXPECT_EQ(count(all, "up to date"), 2u) << all;
+  EXPECT_EQ(count_occurrences(all, "applied 0001_expand_initial_schema.sql"), 1u) << all;
+  EXPECT_EQ(count_occurrences(all, "applied 0002_expand_slow_widget.sql"), 1u) << all;
+  EXPECT_EQ(count_occurrences(all, "up to date"), 2u) << all;
 
   auto [code, status] = run("status");
   EXPECT_EQ(code, 0) << status;
-  EXPECT_EQ(count(status, " applied "), 2u) << status;
+  EXPECT_EQ(count_occurrences(status, " applied "), 2u) << status;
 }
 
 TEST_F(MigrateTest, AnEditedAppliedMigrationIsRefused) {

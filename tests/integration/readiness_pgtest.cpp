@@ -104,15 +104,9 @@ TEST_F(ReadinessTest, RedisDownLeavesTheReplicaReady) {
       10s));
 }
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 TEST_F(ReadinessTest, ConcurrentChecksShareOneProbe) {
   const std::string kConnect = "connection authorized: user=tenantry_app database=tenantry";
-  auto before = count(pg_.log(), kConnect);
+  auto before = count_occurrences(pg_.log(), kConnect);
   auto started = std::chrono::steady_clock::now();
   std::vector<std::thread> clients;
   std::atomic<int> ok{0};
@@ -126,7 +120,7 @@ TEST_F(ReadinessTest, ConcurrentChecksShareOneProbe) {
   EXPECT_EQ(ok, 200);
   // At most one probe per max age (250 ms), plus the one in flight.
   auto allowed = static_cast<std::size_t>(elapsed / 250ms) + 2;
-  EXPECT_LE(count(pg_.log(), kConnect) - before, allowed);
+  EXPECT_LE(count_occurrences(pg_.log(), kConnect) - before, allowed);
 }
 
 TEST_F(ReadinessTest, SigtermDrainsAndExitsZero) {

@@ -40,6 +40,12 @@ unsigned short free_port() {
   return ntohs(addr.sin_port);
 }
 
+std::size_t count_occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds interval) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -22,6 +22,9 @@ std::filesystem::path binary_dir();
 // A free TCP port on 127.0.0.1 (bound then released).
 unsigned short free_port();
 
+// How many times `what` occurs in `text` (counting log lines in tests).
+std::size_t count_occurrences(const std::string& text, const std::string& what);
+
 // Polls `condition` until it holds or `timeout` passes; returns the last result.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds interval = std::chrono::milliseconds(50));
