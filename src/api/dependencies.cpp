@@ -2,17 +2,19 @@
 #include "api/dependencies.h"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <optional>
 
 #include "platform/db/probe.h"
 
 namespace tenantry::api {
 namespace {
 
-void log_transition(base::Logger& logger, std::atomic<int>& last, std::string_view name, bool ok,
-                    const std::string& error) {
-  int now = ok ? 1 : 0;
-  if (last.exchange(now) == now) return;
-  if (ok)
+// Logs a dependency's state when it changes (or is first known), not on
+// every check.
+void log_transition(base::Logger& logger, std::string_view name, std::optional<bool> before,
+                    bool now, const std::string& error) {
+  if (before == now) return;
+  if (now)
     logger.info("dependency up", {{"dependency", name}});
   else
     logger.warn("dependency down", {{"dependency", name}, {"error", error}});
@@ -39,15 +41,21 @@ boost::asio::awaitable<DependencyStatus> Dependencies::check() {
   }
   auto [pg, rd] = co_await (db::probe(database_url_, timeout_) && redis::probe(redis_, timeout_));
   DependencyStatus status{pg.ok, rd.ok};
+  std::optional<DependencyStatus> before;
   {
     std::lock_guard lock(mutex_);
+    if (have_status_) before = status_;
     status_ = status;
     checked_at_ = std::chrono::steady_clock::now();
     have_status_ = true;
     probing_ = false;
   }
-  log_transition(logger_, postgres_up_, "postgres", pg.ok, pg.error);
-  log_transition(logger_, redis_up_, "redis", rd.ok, rd.error);
+  // Probes are single-flight once a status exists, so `before` is the
+  // previous probe's result.
+  log_transition(logger_, "postgres", before ? std::optional(before->postgres) : std::nullopt,
+                 pg.ok, pg.error);
+  log_transition(logger_, "redis", before ? std::optional(before->redis) : std::nullopt, rd.ok,
+                 rd.error);
   co_return status;
 }
 

@@ -1,7 +1,6 @@
 // Reachability of PostgreSQL and Redis, shared by /readyz and /v1/ping.
 #pragma once
 
-#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <string>
@@ -41,8 +40,6 @@ class Dependencies {
   std::chrono::steady_clock::time_point checked_at_;
   bool have_status_ = false;
   bool probing_ = false;
-  std::atomic<int> postgres_up_{-1};  // -1 unknown, 0 down, 1 up: for transition logs only
-  std::atomic<int> redis_up_{-1};
 };
 
 }  // namespace tenantry::api

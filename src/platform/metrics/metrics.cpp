@@ -16,6 +16,11 @@ namespace {
 const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
+prometheus::Gauge& unlabelled_gauge(prometheus::Registry& registry, const std::string& name,
+                                    const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
+}
+
 std::string status_class(unsigned status) { return std::to_string(status / 100) + "xx"; }
 
 prometheus::MetricFamily single(std::string name, std::string help, prometheus::MetricType type,
@@ -74,21 +79,12 @@ std::string_view method_label(std::string_view method) {
 }
 
 HttpMetrics::HttpMetrics(prometheus::Registry& registry)
-    : connections(prometheus::BuildGauge()
-                      .Name("tenantry_http_connections_open")
-                      .Help("Open client connections on the public listener")
-                      .Register(registry)
-                      .Add({})),
-      draining(prometheus::BuildGauge()
-                   .Name("tenantry_draining")
-                   .Help("1 once the replica has been asked to shut down")
-                   .Register(registry)
-                   .Add({})),
-      in_flight_gauge_(prometheus::BuildGauge()
-                           .Name("tenantry_http_requests_in_flight")
-                           .Help("Requests being handled by this replica")
-                           .Register(registry)
-                           .Add({})),
+    : connections(unlabelled_gauge(registry, "tenantry_http_connections_open",
+                                   "Open client connections on the public listener")),
+      draining(unlabelled_gauge(registry, "tenantry_draining",
+                                "1 once the replica has been asked to shut down")),
+      in_flight_gauge_(unlabelled_gauge(registry, "tenantry_http_requests_in_flight",
+                                        "Requests being handled by this replica")),
       duration_(prometheus::BuildHistogram()
                     .Name("tenantry_http_request_duration_seconds")
                     .Help("Time from a complete request header to the response written")
