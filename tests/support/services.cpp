@@ -191,6 +191,10 @@ std::string PostgresServer::owner_url() const {
   return "postgresql://tenantry_owner@127.0.0.1:" + std::to_string(port_) + "/tenantry";
 }
 
+std::string PostgresServer::system_url() const {
+  return "postgresql://tenantry_system@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+}
+
 void PostgresServer::migrate() const {
   run_or_throw("MIGRATE_DATABASE_URL=" + owner_url() + " " +
                (binary_dir() / "bin/tenantry-migrate").string() + " up --dir " +

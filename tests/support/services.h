@@ -64,14 +64,15 @@ class ChildProcess {
 
 class PostgresServer {
  public:
-  // initdb, start, then scripts/pg bootstrap (roles tenantry_owner and
-  // tenantry_app, database tenantry). The schema is not migrated.
+  // initdb, start, then scripts/pg bootstrap (roles tenantry_owner,
+  // tenantry_app and tenantry_system, database tenantry). The schema is not migrated.
   PostgresServer();
   void start();  // restart after stop(), same data and port
   void stop();   // fast shutdown, waits for exit
   unsigned short port() const { return port_; }
   std::string url() const;        // database "tenantry" as the application role
   std::string owner_url() const;  // database "tenantry" as the schema owner (migrations)
+  std::string system_url() const;  // database "tenantry" as tenantry_system (BYPASSRLS)
   // Runs tenantry-migrate up with the repository's migrations; throws on failure.
   void migrate() const;
   std::string log() const;  // the server's log (connections are logged)

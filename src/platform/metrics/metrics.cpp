@@ -131,6 +131,48 @@ void HttpMetrics::rejected(std::string_view reason) {
   rejected_.Add({{"reason", std::string(reason)}}).Increment();
 }
 
+namespace {
+
+prometheus::Gauge& pool_gauge(prometheus::Registry& registry, const std::string& name,
+                              const std::string& help, prometheus::Labels labels) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add(labels);
+}
+
+prometheus::Histogram& pool_histogram(prometheus::Registry& registry, const std::string& name,
+                                      const std::string& help, const std::string& pool) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add(
+      {{"pool", pool}}, kLatencyBuckets);
+}
+
+}  // namespace
+
+DbPoolMetrics::DbPoolMetrics(prometheus::Registry& registry, const std::string& pool)
+    : idle(pool_gauge(registry, "tenantry_db_connections", "PostgreSQL connections by state",
+                      {{"pool", pool}, {"state", "idle"}})),
+      in_use(pool_gauge(registry, "tenantry_db_connections", "PostgreSQL connections by state",
+                        {{"pool", pool}, {"state", "in_use"}})),
+      connecting(pool_gauge(registry, "tenantry_db_connections",
+                            "PostgreSQL connections by state",
+                            {{"pool", pool}, {"state", "connecting"}})),
+      waiters(pool_gauge(registry, "tenantry_db_pool_waiters",
+                         "Callers waiting for a free connection", {{"pool", pool}})),
+      acquire_seconds(pool_histogram(registry, "tenantry_db_acquire_duration_seconds",
+                                     "Time to get a connection from the pool", pool)),
+      query_seconds(pool_histogram(registry, "tenantry_db_query_duration_seconds",
+                                   "Time of one round trip of statements", pool)),
+      errors_(prometheus::BuildCounter()
+                  .Name("tenantry_db_errors_total")
+                  .Help("Database errors by class")
+                  .Register(registry)),
+      pool_(pool) {}
+
+void DbPoolMetrics::error(std::string_view error_class) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = error_series_.try_emplace(std::string(error_class));
+  if (inserted) it->second = &errors_.Add({{"pool", pool_}, {"class", it->first}});
+  it->second->Increment();
+}
+
 Metrics::Metrics(std::string_view version)
     : registry_(std::make_shared<prometheus::Registry>()),
       http_(*registry_),

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -48,6 +49,29 @@ class HttpMetrics {
   prometheus::Family<prometheus::Counter>& rejected_;
   std::shared_mutex mutex_;
   std::unordered_map<std::string, Series> series_;
+};
+
+// One PostgreSQL pool's metrics, labelled pool="primary" or "read". Several
+// pools share the families (the registry merges same-name registrations).
+class DbPoolMetrics {
+ public:
+  DbPoolMetrics(prometheus::Registry& registry, const std::string& pool);
+
+  // Connections by state; waiters for a connection.
+  prometheus::Gauge& idle;
+  prometheus::Gauge& in_use;
+  prometheus::Gauge& connecting;
+  prometheus::Gauge& waiters;
+  prometheus::Histogram& acquire_seconds;  // waiting for a connection (and opening it)
+  prometheus::Histogram& query_seconds;    // one round trip of statements
+  // Errors by class ("pool_timeout", "constraint", ... see db::error_class).
+  void error(std::string_view error_class);
+
+ private:
+  prometheus::Family<prometheus::Counter>& errors_;
+  std::string pool_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, prometheus::Counter*> error_series_;
 };
 
 class Metrics {
