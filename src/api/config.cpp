@@ -61,7 +61,30 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   server.shutdown_timeout = env.millis("TENANTRY_SHUTDOWN_TIMEOUT_MS", milliseconds(20'000),
                                        milliseconds(100), milliseconds(3'600'000));
 
-  config.database_url = env.required("DATABASE_URL");
+  auto& database = config.database;
+  database.connection.url = env.required("DATABASE_URL");
+  database.connection.application_name = "tenantry-api";
+  config.read_database_url = env.optional("DATABASE_READ_URL");
+  database.max_size =
+      static_cast<std::size_t>(env.integer("TENANTRY_DB_POOL_MAX", std::max<std::int64_t>(16, server.threads), 1, 10'000));
+  database.min_size = static_cast<std::size_t>(
+      env.integer("TENANTRY_DB_POOL_MIN", 0, 0, static_cast<std::int64_t>(database.max_size)));
+  if (database.max_size < server.threads) {
+    throw base::ConfigError("TENANTRY_DB_POOL_MAX: must be at least TENANTRY_THREADS (" +
+                            std::to_string(server.threads) + "): each thread has its own share");
+  }
+  database.max_waiters =
+      static_cast<std::size_t>(env.integer("TENANTRY_DB_MAX_WAITERS", 1024, 1, 1'000'000));
+  database.acquire_timeout = env.millis("TENANTRY_DB_ACQUIRE_TIMEOUT_MS", milliseconds(1'000),
+                                        milliseconds(1), milliseconds(60'000));
+  database.connection.statement_timeout =
+      env.millis("TENANTRY_DB_STATEMENT_TIMEOUT_MS", milliseconds(5'000), milliseconds(1),
+                 milliseconds(3'600'000));
+  database.idle_timeout = env.millis("TENANTRY_DB_IDLE_TIMEOUT_MS", milliseconds(60'000),
+                                     milliseconds(100), milliseconds(86'400'000));
+  database.max_lifetime = env.millis("TENANTRY_DB_MAX_LIFETIME_MS", milliseconds(1'800'000),
+                                     milliseconds(1'000), milliseconds(86'400'000));
+  database.connection.statement_cache = env.boolean("TENANTRY_DB_STATEMENT_CACHE", true);
   config.redis = redis::parse_url("REDIS_URL", env.string("REDIS_URL", "redis://127.0.0.1:6379"));
   if (auto file = env.optional("REDIS_PASSWORD_FILE")) {
     config.redis.password = read_secret_file("REDIS_PASSWORD_FILE", *file);

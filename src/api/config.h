@@ -3,10 +3,12 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "platform/base/config.h"
 #include "platform/base/log.h"
+#include "platform/db/pool.h"
 #include "platform/http/server.h"
 #include "platform/redis/probe.h"
 
@@ -14,7 +16,10 @@ namespace tenantry::api {
 
 struct ApiConfig {
   http::ServerConfig server;
-  std::string database_url;
+  db::PoolConfig database;  // DATABASE_URL and the TENANTRY_DB_* pool settings
+  // DATABASE_READ_URL: read-only transactions go there, with the same pool
+  // settings; unset, they go to the primary.
+  std::optional<std::string> read_database_url;
   redis::Endpoint redis;
   std::string replica;
   base::LogLevel log_level = base::LogLevel::kInfo;

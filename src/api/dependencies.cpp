@@ -4,7 +4,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <optional>
 
-#include "platform/db/probe.h"
+#include "platform/base/deadline.h"
 
 namespace tenantry::api {
 namespace {
@@ -22,10 +22,10 @@ void log_transition(base::Logger& logger, std::string_view name, std::optional<b
 
 }  // namespace
 
-Dependencies::Dependencies(std::string database_url, redis::Endpoint redis,
+Dependencies::Dependencies(db::Database& database, redis::Endpoint redis,
                            std::chrono::milliseconds timeout, std::chrono::milliseconds max_age,
                            base::Logger& logger)
-    : database_url_(std::move(database_url)),
+    : database_(database),
       redis_(std::move(redis)),
       timeout_(timeout),
       max_age_(max_age),
@@ -39,8 +39,14 @@ boost::asio::awaitable<DependencyStatus> Dependencies::check() {
     if (have_status_ && (fresh || probing_)) co_return status_;
     probing_ = true;
   }
-  auto [pg, rd] = co_await (db::probe(database_url_, timeout_) && redis::probe(redis_, timeout_));
-  DependencyStatus status{pg.ok, rd.ok};
+  auto [pg, rd] = co_await (base::with_deadline(database_.ping(), timeout_) &&
+                            redis::probe(redis_, timeout_));
+  std::string pg_error;
+  if (!pg)
+    pg_error = "no answer within " + std::to_string(timeout_.count()) + " ms";
+  else if (!*pg)
+    pg_error = pg->error().message;
+  DependencyStatus status{pg_error.empty(), rd.ok};
   std::optional<DependencyStatus> before;
   {
     std::lock_guard lock(mutex_);
@@ -53,7 +59,7 @@ boost::asio::awaitable<DependencyStatus> Dependencies::check() {
   // Probes are single-flight once a status exists, so `before` is the
   // previous probe's result.
   log_transition(logger_, "postgres", before ? std::optional(before->postgres) : std::nullopt,
-                 pg.ok, pg.error);
+                 status.postgres, pg_error);
   log_transition(logger_, "redis", before ? std::optional(before->redis) : std::nullopt, rd.ok,
                  rd.error);
   co_return status;

@@ -1,4 +1,5 @@
-// Reachability of PostgreSQL and Redis, shared by /readyz and /v1/ping.
+// Reachability of PostgreSQL (a SELECT 1 through the pool) and Redis, shared
+// by /readyz and /v1/ping.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -6,6 +7,7 @@
 #include <string>
 
 #include "platform/base/log.h"
+#include "platform/db/transaction.h"
 #include "platform/redis/probe.h"
 
 namespace tenantry::api {
@@ -17,20 +19,21 @@ struct DependencyStatus {
 
 class Dependencies {
  public:
-  Dependencies(std::string database_url, redis::Endpoint redis, std::chrono::milliseconds timeout,
+  Dependencies(db::Database& database, redis::Endpoint redis, std::chrono::milliseconds timeout,
                std::chrono::milliseconds max_age, base::Logger& logger);
 
   // The status of both, at most `max_age` old (plus one probe's duration):
   // a stale status triggers one probe of both at once, each bounded by the
   // timeout, while concurrent callers get the previous status instead of
   // probing too. So however many health checks and pings arrive, a replica
-  // opens at most one PostgreSQL and one Redis connection per max_age.
+  // runs at most one SELECT 1 and opens at most one Redis connection per
+  // max_age.
   // Logs a warning when a dependency goes down and an info line when it
   // comes back (not on every check).
   boost::asio::awaitable<DependencyStatus> check();
 
  private:
-  std::string database_url_;
+  db::Database& database_;
   redis::Endpoint redis_;
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds max_age_;

@@ -1,30 +1,58 @@
-// GET /v1/test/sleep?ms=N: a slow request for drain tests. Registered only
-// when TENANTRY_ENABLE_TEST_ENDPOINTS=1; never in production.
+// GET /v1/test/sleep?ms=N: a slow request for drain tests; GET
+// /v1/test/db-sleep?ms=N: one that holds a database connection (pg_sleep)
+// for pool tests. Registered only when TENANTRY_ENABLE_TEST_ENDPOINTS=1;
+// never in production.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
+#include "api/database_problem.h"
 #include "api/routes.h"
 #include "platform/http/problem.h"
 
 namespace tenantry::api {
 
-void add_test_routes(http::Router& router) {
+namespace {
+
+std::optional<int> sleep_ms(const http::Request& request) {
+  auto text = request.query_param("ms").value_or("");
+  int ms = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+  if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 60'000)
+    return std::nullopt;
+  return ms;
+}
+
+http::Response bad_ms(const http::Request& request) {
+  return http::problem(400, "invalid-parameter", "Bad Request",
+                       "ms must be an integer in [0, 60000]", request.request_id);
+}
+
+}  // namespace
+
+void add_test_routes(http::Router& router, db::Database& database) {
   router.add("GET", "/v1/test/sleep",
              [](http::Request& request) -> boost::asio::awaitable<http::Response> {
-               auto text = request.query_param("ms").value_or("");
-               int ms = -1;
-               auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-               if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 60'000) {
-                 co_return http::problem(400, "invalid-parameter", "Bad Request",
-                                         "ms must be an integer in [0, 60000]", request.request_id);
-               }
+               auto ms = sleep_ms(request);
+               if (!ms) co_return bad_ms(request);
                boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor,
-                                               std::chrono::milliseconds(ms));
+                                               std::chrono::milliseconds(*ms));
                co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-               co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(ms) + "}");
+               co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
+             });
+
+  router.add("GET", "/v1/test/db-sleep",
+             [&database](http::Request& request) -> boost::asio::awaitable<http::Response> {
+               auto ms = sleep_ms(request);
+               if (!ms) co_return bad_ms(request);
+               static const auto kNobody =
+                   *tenancy::TenantId::parse("00000000-0000-0000-0000-000000000000");
+               auto slept = co_await database.tenant_query(
+                   kNobody, db::Access::kReadOnly, "SELECT pg_sleep($1::float8 / 1000)", *ms);
+               if (!slept) co_return database_problem(slept.error(), request);
+               co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
              });
 }
 

@@ -29,6 +29,9 @@ class ApiProcess {
                   {"TENANTRY_HTTP_PORT", std::to_string(port_)},
                   {"TENANTRY_ADMIN_PORT", std::to_string(admin_port_)},
                   {"TENANTRY_THREADS", "2"},
+                  {"TENANTRY_DB_POOL_MAX", "2"},
+                  {"TENANTRY_DB_ACQUIRE_TIMEOUT_MS", "200"},
+                  {"TENANTRY_ENABLE_TEST_ENDPOINTS", "1"},
                   {"TENANTRY_DRAIN_DELAY_MS", "200"},
                   {"TENANTRY_DEPENDENCY_TIMEOUT_MS", "500"},
                   {"TENANTRY_REPLICA", "itest"}},
@@ -104,23 +107,59 @@ TEST_F(ReadinessTest, RedisDownLeavesTheReplicaReady) {
       10s));
 }
 
-TEST_F(ReadinessTest, ConcurrentChecksShareOneProbe) {
+TEST_F(ReadinessTest, RequestsReusePooledConnections) {
   const std::string kConnect = "connection authorized: user=tenantry_app database=tenantry";
-  auto before = count_occurrences(pg_.log(), kConnect);
-  auto started = std::chrono::steady_clock::now();
   std::vector<std::thread> clients;
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i) {
     clients.emplace_back([&] {
-      for (int j = 0; j < 25; ++j) ok += http_request(api_.port(), "GET", "/v1/ping").status == 200;
+      for (int j = 0; j < 25; ++j) {
+        ok += http_request(api_.port(), "GET", "/v1/ping").status == 200;
+        ok += http_request(api_.port(), "GET", "/readyz").status == 200;
+      }
     });
   }
   for (auto& c : clients) c.join();
-  auto elapsed = std::chrono::steady_clock::now() - started;
-  EXPECT_EQ(ok, 200);
-  // At most one probe per max age (250 ms), plus the one in flight.
-  auto allowed = static_cast<std::size_t>(elapsed / 250ms) + 2;
-  EXPECT_LE(count_occurrences(pg_.log(), kConnect) - before, allowed);
+  EXPECT_EQ(ok, 400);
+  // 400 requests, every one touching PostgreSQL: no more connections than
+  // the pool's bound (TENANTRY_DB_POOL_MAX=2) were ever opened.
+  EXPECT_LE(count_occurrences(pg_.log(), kConnect), 2u);
+  auto metrics = http_request(api_.admin_port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("tenantry_db_connections{pool=\"primary\",state=\"idle\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("tenantry_db_query_duration_seconds_count{pool=\"primary\"}"),
+            std::string::npos);
+}
+
+TEST_F(ReadinessTest, AnExhaustedPoolAnswers503ProblemQuickly) {
+  // Each thread's single connection held by a slow query; a new connection
+  // per request spreads them over both threads.
+  std::vector<std::thread> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.emplace_back([this] {
+      EXPECT_EQ(http_request(api_.port(), "GET", "/v1/test/db-sleep?ms=1500", {}, {}, 5s).status,
+                200);
+    });
+  }
+  EXPECT_TRUE(wait_until(
+      [this] {
+        auto metrics = http_request(api_.admin_port(), "GET", "/metrics").body;
+        return metrics.find("tenantry_db_connections{pool=\"primary\",state=\"in_use\"} 2") !=
+               std::string::npos;
+      },
+      5s));
+  auto start = std::chrono::steady_clock::now();
+  auto ping = http_request(api_.port(), "GET", "/v1/ping");
+  auto waited = std::chrono::steady_clock::now() - start;
+  for (auto& h : holders) h.join();
+  EXPECT_EQ(ping.status, 503) << ping.body;
+  EXPECT_EQ(ping.header("content-type"), "application/problem+json");
+  EXPECT_EQ(ping.header("retry-after"), "1");
+  EXPECT_NE(ping.body.find("database-unavailable"), std::string::npos) << ping.body;
+  EXPECT_LT(waited, 1s);  // the 200 ms acquire timeout, not the slow query
+  auto metrics = http_request(api_.admin_port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("tenantry_db_errors_total{class=\"pool_timeout\",pool=\"primary\"} 1"),
+            std::string::npos);
 }
 
 TEST_F(ReadinessTest, SigtermDrainsAndExitsZero) {

@@ -1,15 +1,14 @@
 // tenantry-api: a stateless web replica. Wiring only: configuration,
-// logger, metrics, routes, server.
+// logger, metrics, database pools, routes, server.
 #include <cstdio>
 #include <exception>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
+#include <optional>
 
 #include "api/config.h"
 #include "api/dependencies.h"
 #include "api/routes.h"
+#include "platform/db/transaction.h"
 #include "platform/http/server.h"
 #include "platform/metrics/metrics.h"
 
@@ -18,7 +17,11 @@ namespace {
 constexpr const char* kHelp = R"(tenantry-api: a stateless Tenantry web replica.
 
 Configured by environment variables only (see the README for the full table):
-  DATABASE_URL (required), REDIS_URL, REDIS_PASSWORD_FILE, TENANTRY_HTTP_ADDR,
+  DATABASE_URL (required), DATABASE_READ_URL, TENANTRY_DB_POOL_MIN,
+  TENANTRY_DB_POOL_MAX, TENANTRY_DB_MAX_WAITERS, TENANTRY_DB_ACQUIRE_TIMEOUT_MS,
+  TENANTRY_DB_STATEMENT_TIMEOUT_MS, TENANTRY_DB_IDLE_TIMEOUT_MS,
+  TENANTRY_DB_MAX_LIFETIME_MS, TENANTRY_DB_STATEMENT_CACHE,
+  REDIS_URL, REDIS_PASSWORD_FILE, TENANTRY_HTTP_ADDR,
   TENANTRY_HTTP_PORT, TENANTRY_ADMIN_PORT, TENANTRY_THREADS, TENANTRY_REPLICA,
   TENANTRY_MAX_HEADER_BYTES, TENANTRY_MAX_BODY_BYTES, TENANTRY_MAX_INFLIGHT,
   TENANTRY_READ_TIMEOUT_MS, TENANTRY_IDLE_TIMEOUT_MS, TENANTRY_DRAIN_DELAY_MS,
@@ -59,27 +62,36 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
   base::Logger logger(config.replica, config.log_level);
   metrics::Metrics metrics(TENANTRY_VERSION);
-  api::Dependencies dependencies(config.database_url, config.redis, config.dependency_timeout,
-                                 config.dependency_max_age, logger);
-
+  // Declared before the server: connections still on loan when its threads
+  // stop go back to their pool, which counts them in these metrics.
+  metrics::DbPoolMetrics primary_metrics(metrics.registry(), "primary");
+  std::optional<metrics::DbPoolMetrics> read_metrics;
+  if (config.read_database_url) read_metrics.emplace(metrics.registry(), "read");
   http::Router router;
   http::Router admin_router;
   http::Server server(config.server, router, admin_router, logger, metrics.http());
+
+  // One pool shard per server thread; connections open on demand.
+  auto contexts = server.contexts();
+  db::Pool primary(config.database, contexts, primary_metrics);
+  std::optional<db::Pool> read;
+  if (config.read_database_url) {
+    auto read_config = config.database;
+    read_config.connection.url = *config.read_database_url;
+    read_config.connection.application_name = "tenantry-api-read";
+    read.emplace(read_config, contexts, *read_metrics);
+  }
+  db::Database database(primary, read ? &*read : nullptr);
+  api::Dependencies dependencies(database, config.redis, config.dependency_timeout,
+                                 config.dependency_max_age, logger);
+
   api::add_health_routes(router, dependencies, [&server] { return server.draining(); });
-  api::add_ping_routes(router, dependencies);
+  api::add_ping_routes(router, database, dependencies);
   if (config.test_endpoints) {
     logger.warn("test endpoints enabled");
-    api::add_test_routes(router);
+    api::add_test_routes(router, database);
   }
   api::add_admin_routes(admin_router, metrics);
-
-  {
-    // Know the dependencies' status before serving, so that concurrent first
-    // checks share it instead of each probing.
-    boost::asio::io_context startup;
-    boost::asio::co_spawn(startup, dependencies.check(), boost::asio::detached);
-    startup.run();
-  }
   try {
     server.bind();
   } catch (const std::exception& e) {

@@ -535,6 +535,12 @@ Server::Server(ServerConfig config, const Router& router, const Router& admin_ro
 
 Server::~Server() = default;
 
+std::vector<asio::io_context*> Server::contexts() const {
+  std::vector<asio::io_context*> contexts;
+  for (auto& worker : impl_->workers) contexts.push_back(&worker->ioc);
+  return contexts;
+}
+
 void Server::bind() { impl_->bind(); }
 unsigned short Server::port() const { return impl_->port; }
 unsigned short Server::admin_port() const { return impl_->admin_port; }

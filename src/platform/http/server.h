@@ -8,10 +8,15 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "platform/base/log.h"
 #include "platform/http/router.h"
 #include "platform/metrics/metrics.h"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace tenantry::http {
 
@@ -52,6 +57,10 @@ class Server {
   void bind();
   unsigned short port() const;
   unsigned short admin_port() const;
+
+  // The worker threads' io_contexts (one per thread, fixed at construction):
+  // what per-thread resources such as the database pool's shards bind to.
+  std::vector<boost::asio::io_context*> contexts() const;
 
   // Serves until shut down. Returns 0 after a graceful shutdown, 1 when the
   // shutdown deadline cut in-flight requests short.

@@ -54,6 +54,11 @@ TEST(ApiConfig, BadValuesNameTheirVariable) {
            {"TENANTRY_LOG_LEVEL", "loud"},
            {"TENANTRY_ENABLE_TEST_ENDPOINTS", "perhaps"},
            {"REDIS_URL", "memcached://x"},
+           {"TENANTRY_DB_POOL_MAX", "0"},
+           {"TENANTRY_DB_POOL_MIN", "-1"},
+           {"TENANTRY_DB_ACQUIRE_TIMEOUT_MS", "0"},
+           {"TENANTRY_DB_STATEMENT_TIMEOUT_MS", "5s"},
+           {"TENANTRY_DB_STATEMENT_CACHE", "sometimes"},
            {"REDIS_PASSWORD_FILE", "/nonexistent/redis-password"}}) {
     auto env = base_env;
     env[name] = value;
@@ -64,6 +69,42 @@ TEST(ApiConfig, BadValuesNameTheirVariable) {
       EXPECT_EQ(std::string(e.what()).rfind(name + ": ", 0), 0u) << e.what();
     }
   }
+}
+
+TEST(ApiConfig, DatabasePoolSettings) {
+  auto defaults = ApiConfig::from_env(reader({{"DATABASE_URL", "postgresql://x/db"}, {"TENANTRY_THREADS", "2"}}));
+  EXPECT_EQ(defaults.database.connection.url, "postgresql://x/db");
+  EXPECT_EQ(defaults.database.max_size, 16u);
+  EXPECT_EQ(defaults.database.min_size, 0u);
+  EXPECT_EQ(defaults.database.acquire_timeout, std::chrono::milliseconds(1'000));
+  EXPECT_EQ(defaults.database.connection.statement_timeout, std::chrono::milliseconds(5'000));
+  EXPECT_TRUE(defaults.database.connection.statement_cache);
+  EXPECT_FALSE(defaults.read_database_url);
+
+  auto set = ApiConfig::from_env(reader({{"DATABASE_URL", "postgresql://x/db"},
+                                         {"DATABASE_READ_URL", "postgresql://replica/db"},
+                                         {"TENANTRY_THREADS", "2"},
+                                         {"TENANTRY_DB_POOL_MAX", "4"},
+                                         {"TENANTRY_DB_POOL_MIN", "2"},
+                                         {"TENANTRY_DB_STATEMENT_CACHE", "false"}}));
+  EXPECT_EQ(set.read_database_url, "postgresql://replica/db");
+  EXPECT_EQ(set.database.max_size, 4u);
+  EXPECT_EQ(set.database.min_size, 2u);
+  EXPECT_FALSE(set.database.connection.statement_cache);
+}
+
+TEST(ApiConfig, APoolSmallerThanTheThreadCountIsAnError) {
+  try {
+    ApiConfig::from_env(reader(
+        {{"DATABASE_URL", "x"}, {"TENANTRY_THREADS", "4"}, {"TENANTRY_DB_POOL_MAX", "2"}}));
+    ADD_FAILURE() << "accepted";
+  } catch (const base::ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("TENANTRY_DB_POOL_MAX: ", 0), 0u) << e.what();
+  }
+  EXPECT_THROW(ApiConfig::from_env(reader({{"DATABASE_URL", "x"},
+                                           {"TENANTRY_DB_POOL_MAX", "4"},
+                                           {"TENANTRY_DB_POOL_MIN", "5"}})),
+               base::ConfigError);
 }
 
 TEST(ApiConfig, SamePublicAndAdminPortIsAnError) {

@@ -1,0 +1,25 @@
+// Database errors as HTTP answers.
+#include "api/database_problem.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "platform/http/problem.h"
+
+namespace tenantry::api {
+
+http::Response database_problem(const db::Error& error, const http::Request& request) {
+  if (!error.unavailable()) {
+    throw std::logic_error("database error (" + std::string(db::error_class(error.kind)) +
+                           "): " + error.message);
+  }
+  auto detail = error.kind == db::ErrorKind::kPoolTimeout
+                    ? "the database is busy; retry shortly"
+                    : "the database is unavailable; retry shortly";
+  auto response =
+      http::problem(503, "database-unavailable", "Service Unavailable", detail, request.request_id);
+  response.with_header("Retry-After", "1");
+  return response;
+}
+
+}  // namespace tenantry::api
