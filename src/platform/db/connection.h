@@ -63,8 +63,8 @@ class Connection {
 
  private:
   struct Impl;
-  explicit Connection(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Connection(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;  // shared only so a timer handler can tell it is gone
 };
 
 }  // namespace tenantry::db
