@@ -37,7 +37,11 @@ Error server_error(const PGresult* result) {
   const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   std::string sqlstate = state ? state : "";
   auto kind = sqlstate.empty() ? ErrorKind::kConnection : kind_of_sqlstate(sqlstate);
-  return {kind, std::move(sqlstate), trimmed_message(PQresultErrorMessage(result), "query failed")};
+  // The primary message only: DETAIL lines quote row values ("Key
+  // (email)=(...) already exists"), which must not reach the logs.
+  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  return {kind, std::move(sqlstate),
+          trimmed_message(primary ? primary : PQresultErrorMessage(result), "query failed")};
 }
 
 struct StringHash {
