@@ -19,6 +19,11 @@ namespace {
 namespace asio = boost::asio;
 using Wait = asio::posix::descriptor_base;
 
+// Prepared statements per connection. SQL texts are constants in the code,
+// so this is never reached unless SQL is built at run time; then the texts
+// beyond it run unprepared instead of growing the server's memory.
+constexpr std::size_t kMaxPrepared = 512;
+
 // How long past the server's statement_timeout the client still waits for
 // an answer (the server's own timeout error) before dropping the connection.
 constexpr std::chrono::milliseconds kDeadlineGrace{1'000};
@@ -104,17 +109,19 @@ struct Connection::Impl {
 Result<void> Connection::Impl::send(std::span<const Command> commands,
                                     std::vector<std::string>& new_statements) {
   const char* values[64];
-  for (const auto& command : commands) {
+  for (const auto& command : commands) {  // before anything is queued
     if (command.params.size() > std::size(values))
       return Error{ErrorKind::kQuery, {}, "more than 64 parameters in one statement"};
+  }
+  for (const auto& command : commands) {
     for (std::size_t i = 0; i < command.params.size(); ++i) values[i] = command.params[i].c_str();
     int count = static_cast<int>(command.params.size());
     int sent;
-    if (!statement_cache) {
+    auto it = statement_cache ? prepared.find(command.sql) : prepared.end();
+    if (it == prepared.end() && (!statement_cache || prepared.size() >= kMaxPrepared)) {
       sent = PQsendQueryParams(conn, std::string(command.sql).c_str(), count, nullptr, values,
                                nullptr, nullptr, 0);
     } else {
-      auto it = prepared.find(command.sql);
       if (it == prepared.end()) {
         auto name = "tenantry_" + std::to_string(++statements_prepared);
         it = prepared.emplace(std::string(command.sql), name).first;
@@ -177,10 +184,12 @@ asio::awaitable<Result<std::vector<Rows>>> Connection::Impl::run(
         if (status == PGRES_PIPELINE_ABORTED) {
           PQclear(res);
         } else {
-          auto error = status == PGRES_FATAL_ERROR
-                           ? server_error(res)
-                           : Error{ErrorKind::kQuery, {}, std::string("unexpected result: ") +
-                                                              PQresStatus(status)};
+          if (status != PGRES_FATAL_ERROR) {  // COPY and the like: not ours to drive
+            auto unexpected = std::string("unexpected result: ") + PQresStatus(status);
+            PQclear(res);
+            co_return fail(Error{ErrorKind::kQuery, {}, std::move(unexpected)});
+          }
+          auto error = server_error(res);
           PQclear(res);
           if (!first_error) first_error = std::move(error);
         }
