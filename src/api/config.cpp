@@ -89,6 +89,13 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   if (auto file = env.optional("REDIS_PASSWORD_FILE")) {
     config.redis.password = read_secret_file("REDIS_PASSWORD_FILE", *file);
   }
+  config.jwks_file = env.required("TENANTRY_JWKS_FILE");
+  config.jwks_check_interval = env.millis("TENANTRY_JWKS_CHECK_MS", milliseconds(1'000),
+                                          milliseconds(10), milliseconds(60'000));
+  config.token.issuer = env.string("TENANTRY_JWT_ISSUER", "tenantry");
+  config.token.audience = env.string("TENANTRY_JWT_AUDIENCE", "tenantry-api");
+  config.token.leeway =
+      std::chrono::seconds(env.integer("TENANTRY_JWT_LEEWAY_S", 30, 0, 120));
   config.dependency_timeout = env.millis("TENANTRY_DEPENDENCY_TIMEOUT_MS", milliseconds(1'000),
                                          milliseconds(10), milliseconds(60'000));
   config.dependency_max_age = env.millis("TENANTRY_DEPENDENCY_MAX_AGE_MS", milliseconds(250),

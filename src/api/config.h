@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "platform/auth/jwt.h"
 #include "platform/base/config.h"
 #include "platform/base/log.h"
 #include "platform/db/pool.h"
@@ -20,6 +21,11 @@ struct ApiConfig {
   // DATABASE_READ_URL: read-only transactions go there, with the same pool
   // settings; unset, they go to the primary.
   std::optional<std::string> read_database_url;
+  // Access tokens: the JWKS file of verification keys (TENANTRY_JWKS_FILE),
+  // checked for changes every jwks_check_interval, and the claims required.
+  std::string jwks_file;
+  std::chrono::milliseconds jwks_check_interval{1'000};
+  auth::VerifyOptions token;
   redis::Endpoint redis;
   std::string replica;
   base::LogLevel log_level = base::LogLevel::kInfo;

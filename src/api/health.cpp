@@ -13,7 +13,7 @@ void add_health_routes(http::Router& router, Dependencies& dependencies,
              [](http::Request&) -> boost::asio::awaitable<http::Response> {
                co_return http::Response::json(200, R"({"status":"alive"})");
              },
-             {.access_log = false});
+             {.access_log = false, .anonymous = true});
 
   router.add("GET", "/readyz",
              [&dependencies, draining](http::Request&) -> boost::asio::awaitable<http::Response> {
@@ -26,7 +26,7 @@ void add_health_routes(http::Router& router, Dependencies& dependencies,
                co_return http::Response::json(status.postgres ? 200 : 503,
                                               boost::json::serialize(body));
              },
-             {.access_log = false});
+             {.access_log = false, .anonymous = true});
 }
 
 }  // namespace tenantry::api

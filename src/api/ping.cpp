@@ -19,7 +19,8 @@ void add_ping_routes(http::Router& router, db::Database& database, Dependencies&
                body["postgres"] = "up";
                body["redis"] = status.redis ? "up" : "down";
                co_return http::Response::json(200, boost::json::serialize(body));
-             });
+             },
+             {.anonymous = true});
 }
 
 }  // namespace tenantry::api

@@ -14,8 +14,11 @@ void add_health_routes(http::Router& router, Dependencies& dependencies,
                        std::function<bool()> draining);
 // GET /v1/ping: touches PostgreSQL and Redis.
 void add_ping_routes(http::Router& router, db::Database& database, Dependencies& dependencies);
-// GET /v1/test/sleep?ms=N and /v1/test/db-sleep?ms=N (holds a database
-// connection): only with TENANTRY_ENABLE_TEST_ENDPOINTS=1.
+// GET /v1/me: the caller's subject, tenant and roles.
+void add_me_routes(http::Router& router);
+// GET /v1/test/sleep?ms=N, /v1/test/db-sleep?ms=N (holds a database
+// connection), /v1/test/noop and /v1/test/noop-authenticated: only with
+// TENANTRY_ENABLE_TEST_ENDPOINTS=1.
 void add_test_routes(http::Router& router, db::Database& database);
 // Admin listener: GET /metrics, GET /livez.
 void add_admin_routes(http::Router& router, metrics::Metrics& metrics);

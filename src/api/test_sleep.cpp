@@ -1,6 +1,7 @@
 // GET /v1/test/sleep?ms=N: a slow request for drain tests; GET
 // /v1/test/db-sleep?ms=N: one that holds a database connection (pg_sleep)
-// for pool tests. Registered only when TENANTRY_ENABLE_TEST_ENDPOINTS=1;
+// for pool tests; GET /v1/test/noop and /v1/test/noop-authenticated: the
+// same empty answer without and with authentication, for bench/http-auth. Registered only when TENANTRY_ENABLE_TEST_ENDPOINTS=1;
 // never in production.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -33,6 +34,12 @@ http::Response bad_ms(const http::Request& request) {
 }  // namespace
 
 void add_test_routes(http::Router& router, db::Database& database) {
+  auto noop = [](http::Request&) -> boost::asio::awaitable<http::Response> {
+    co_return http::Response::json(200, "{}");
+  };
+  router.add("GET", "/v1/test/noop", noop, {.anonymous = true});
+  router.add("GET", "/v1/test/noop-authenticated", noop);
+
   router.add("GET", "/v1/test/sleep",
              [](http::Request& request) -> boost::asio::awaitable<http::Response> {
                auto ms = sleep_ms(request);
@@ -41,7 +48,8 @@ void add_test_routes(http::Router& router, db::Database& database) {
                                                std::chrono::milliseconds(*ms));
                co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
                co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
-             });
+             },
+             {.anonymous = true});
 
   router.add("GET", "/v1/test/db-sleep",
              [&database](http::Request& request) -> boost::asio::awaitable<http::Response> {
@@ -53,7 +61,8 @@ void add_test_routes(http::Router& router, db::Database& database) {
                    kNobody, db::Access::kReadOnly, "SELECT pg_sleep($1::float8 / 1000)", *ms);
                if (!slept) co_return database_problem(slept.error(), request);
                co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
-             });
+             },
+             {.anonymous = true});
 }
 
 }  // namespace tenantry::api

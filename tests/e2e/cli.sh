@@ -39,6 +39,7 @@ mkdir -p "$broken/bin"
 printf '#!/bin/sh\necho "tenantry-api: broken build for the e2e test" >&2\nexit 3\n' >"$broken/bin/tenantry-api"
 chmod +x "$broken/bin/tenantry-api"
 ln -s "$TENANTRY_BUILD_DIR/bin/tenantry-migrate" "$broken/bin/tenantry-migrate" # the schema is fine
+ln -s "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$broken/bin/tenantryctl"
 out=$(TENANTRY_BUILD_DIR=$broken TENANTRY_WAIT_SECS=10 "$TENANTRY" deploy 2>&1) && fail "deploying a broken binary succeeded: $out"
 sed 's/^/    deploy| /' <<<"$out"
 grep -q 'deploy stopped' <<<"$out" || fail "the failed deploy did not say it stopped"

@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <fstream>
 #include <thread>
 
+#include "support/api_process.h"
 #include "support/http_client.h"
 #include "support/services.h"
 
@@ -18,48 +20,16 @@ using namespace std::chrono_literals;
 
 std::string api_binary() { return (binary_dir() / "bin/tenantry-api").string(); }
 
-class ApiProcess {
- public:
-  ApiProcess(const PostgresServer& pg, const RedisServer& redis, const TempDir& dir)
-      : port_(free_port()),
-        admin_port_(free_port()),
-        process_({api_binary()},
-                 {{"DATABASE_URL", pg.url()},
-                  {"REDIS_URL", redis.url()},
-                  {"TENANTRY_HTTP_PORT", std::to_string(port_)},
-                  {"TENANTRY_ADMIN_PORT", std::to_string(admin_port_)},
-                  {"TENANTRY_THREADS", "2"},
-                  {"TENANTRY_DB_POOL_MAX", "2"},
-                  {"TENANTRY_DB_ACQUIRE_TIMEOUT_MS", "200"},
-                  {"TENANTRY_ENABLE_TEST_ENDPOINTS", "1"},
-                  {"TENANTRY_DRAIN_DELAY_MS", "200"},
-                  {"TENANTRY_DEPENDENCY_TIMEOUT_MS", "500"},
-                  {"TENANTRY_REPLICA", "itest"}},
-                 dir.path() / "api.log") {
-    if (!wait_until(
-            [this] { return http_request(port_, "GET", "/livez", {}, {}, 1s).status == 200; },
-            20s)) {
-      throw std::runtime_error("tenantry-api did not start:\n" + process_.log());
-    }
-  }
-  unsigned short port() const { return port_; }
-  unsigned short admin_port() const { return admin_port_; }
-  ChildProcess& process() { return process_; }
-
- private:
-  unsigned short port_;
-  unsigned short admin_port_;
-  ChildProcess process_;
-};
-
 class ReadinessTest : public ::testing::Test {
  protected:
   int ready_status() { return http_request(api_.port(), "GET", "/readyz", {}, {}, 3s).status; }
 
-  TempDir dir_;
   PostgresServer pg_;
   RedisServer redis_;
-  ApiProcess api_{pg_, redis_, dir_};
+  ApiProcess api_{pg_.url(), redis_.url(),
+                  {{"TENANTRY_DB_POOL_MAX", "2"},
+                   {"TENANTRY_DB_ACQUIRE_TIMEOUT_MS", "200"},
+                   {"TENANTRY_DEPENDENCY_TIMEOUT_MS", "500"}}};
 };
 
 TEST_F(ReadinessTest, ReadyWhenPostgresAndRedisAreUp) {
@@ -201,6 +171,23 @@ TEST(ApiStartup, MissingDatabaseUrlExitsNonZero) {
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 2);
   EXPECT_EQ(api.log(), "tenantry-api: DATABASE_URL: required but not set\n");
+}
+
+TEST(ApiStartup, AMissingOrBadJwksFileExitsNonZeroNamingIt) {
+  TempDir dir;
+  std::map<std::string, std::string> env{{"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/x"}};
+  {
+    ChildProcess api({api_binary()}, env, dir.path() / "unset.log");
+    EXPECT_EQ(api.wait(10s), 2);
+    EXPECT_EQ(api.log(), "tenantry-api: TENANTRY_JWKS_FILE: required but not set\n");
+  }
+  auto path = (dir.path() / "jwks.json").string();
+  std::ofstream(path) << R"({"keys":[]})";
+  env["TENANTRY_JWKS_FILE"] = path;
+  ChildProcess api({api_binary()}, env, dir.path() / "bad.log");
+  EXPECT_EQ(api.wait(10s), 2);
+  EXPECT_EQ(api.log(), "tenantry-api: TENANTRY_JWKS_FILE: " + path +
+                           ": the JWKS document has no RSA key for RS256\n");
 }
 
 }  // namespace

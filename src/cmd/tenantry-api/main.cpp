@@ -3,11 +3,16 @@
 #include <cstdio>
 #include <exception>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <functional>
 #include <optional>
 
 #include "api/config.h"
 #include "api/dependencies.h"
 #include "api/routes.h"
+#include "platform/auth/middleware.h"
 #include "platform/db/transaction.h"
 #include "platform/http/server.h"
 #include "platform/metrics/metrics.h"
@@ -17,7 +22,8 @@ namespace {
 constexpr const char* kHelp = R"(tenantry-api: a stateless Tenantry web replica.
 
 Configured by environment variables only (see the README for the full table):
-  DATABASE_URL (required), DATABASE_READ_URL, TENANTRY_DB_POOL_MIN,
+  DATABASE_URL (required), TENANTRY_JWKS_FILE (required), TENANTRY_JWKS_CHECK_MS,
+  TENANTRY_JWT_ISSUER, TENANTRY_JWT_AUDIENCE, TENANTRY_JWT_LEEWAY_S, DATABASE_READ_URL, TENANTRY_DB_POOL_MIN,
   TENANTRY_DB_POOL_MAX, TENANTRY_DB_MAX_WAITERS, TENANTRY_DB_ACQUIRE_TIMEOUT_MS,
   TENANTRY_DB_STATEMENT_TIMEOUT_MS, TENANTRY_DB_IDLE_TIMEOUT_MS,
   TENANTRY_DB_MAX_LIFETIME_MS, TENANTRY_DB_STATEMENT_CACHE,
@@ -30,6 +36,8 @@ Configured by environment variables only (see the README for the full table):
   TENANTRY_LOG_LEVEL, TENANTRY_ENABLE_TEST_ENDPOINTS.
 
 SIGTERM or SIGINT drains and exits 0; a second signal exits at once.
+SIGHUP re-reads the JWKS file (it is also re-read within TENANTRY_JWKS_CHECK_MS
+of a change).
 )";
 
 }  // namespace
@@ -61,6 +69,13 @@ int main(int argc, char** argv) {
   static char stdout_buffer[64 * 1024];
   std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
   base::Logger logger(config.replica, config.log_level);
+  std::optional<auth::KeyStore> keys;
+  try {
+    keys.emplace(config.jwks_file, config.jwks_check_interval, logger);
+  } catch (const auth::KeyError& e) {
+    std::fprintf(stderr, "tenantry-api: TENANTRY_JWKS_FILE: %s\n", e.what());
+    return 2;
+  }
   metrics::Metrics metrics(TENANTRY_VERSION);
   // Declared before the server: connections still on loan when its threads
   // stop go back to their pool, which counts them in these metrics.
@@ -85,7 +100,9 @@ int main(int argc, char** argv) {
   api::Dependencies dependencies(database, config.redis, config.dependency_timeout,
                                  config.dependency_max_age, logger);
 
+  router.use(auth::authentication(*keys, config.token, logger));
   api::add_health_routes(router, dependencies, [&server] { return server.draining(); });
+  api::add_me_routes(router);
   api::add_ping_routes(router, database, dependencies);
   if (config.test_endpoints) {
     logger.warn("test endpoints enabled");
@@ -98,6 +115,16 @@ int main(int argc, char** argv) {
     logger.error("cannot start", {{"error", e.what()}});
     return 1;
   }
+  // SIGHUP: re-read the JWKS file at once (key rotation).
+  boost::asio::signal_set hangup(*contexts.front(), SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangup.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      keys->reload();
+      await_hangup();
+    });
+  };
+  await_hangup();
   int code = server.run();
   logger.info("exiting", {{"code", static_cast<std::int64_t>(code)}});
   return code;

@@ -8,7 +8,11 @@
 #include <utility>
 #include <vector>
 
+#include "platform/tenancy/principal.h"
+
 namespace tenantry::http {
+
+struct Route;
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -23,6 +27,9 @@ struct Request {
   std::string trace_id;
   std::string traceparent;  // the incoming header when valid, to propagate downstream
   std::vector<std::pair<std::string, std::string>> params;  // path parameters
+  const Route* route = nullptr;  // the matched route, set by Router::dispatch
+  // Set by the authentication middleware from the verified access token.
+  std::optional<tenancy::Principal> principal;
 
   // The first value of header `name` (lower case), or empty.
   std::string_view header(std::string_view name) const;

@@ -41,7 +41,8 @@ void Router::add(std::string method, std::string pattern, Handler handler, Route
     }
   }
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
-                          std::move(handler), options.access_log});
+                          std::move(handler), options.access_log, options.anonymous,
+                          std::move(options.roles)});
 }
 
 void Router::use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
@@ -81,6 +82,7 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
 }
 
 boost::asio::awaitable<Response> Router::dispatch(const Route& route, Request& request) const {
+  request.route = &route;
   // Not a coroutine itself: without middleware the handler's own awaitable
   // is returned as is, one coroutine frame fewer per request.
   if (middleware_.empty()) return route.handler(request);

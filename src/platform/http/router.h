@@ -22,10 +22,18 @@ struct Route {
   std::vector<std::string> segments;
   Handler handler;
   bool access_log = true;  // false for health checks polled by the load balancer
+  bool anonymous = false;
+  std::vector<std::string> roles;
 };
 
+// Who may call a route is declared with it, in one place. By default a
+// route needs a valid access token (the authentication middleware); with
+// `roles`, the token must hold one of them (else 403). `anonymous` routes
+// (health checks, sign-in) need none.
 struct RouteOptions {
   bool access_log = true;
+  bool anonymous = false;
+  std::vector<std::string> roles;
 };
 
 struct RouteMatch {

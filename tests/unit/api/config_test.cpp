@@ -10,7 +10,9 @@
 namespace tenantry::api {
 namespace {
 
+// TENANTRY_JWKS_FILE is required: present unless a test sets it.
 base::EnvReader reader(std::map<std::string, std::string> values) {
+  values.try_emplace("TENANTRY_JWKS_FILE", "/run/secrets/jwks.json");
   return base::EnvReader([values](std::string_view name) -> std::optional<std::string> {
     auto it = values.find(std::string(name));
     if (it == values.end()) return std::nullopt;
@@ -55,6 +57,9 @@ TEST(ApiConfig, BadValuesNameTheirVariable) {
            {"TENANTRY_ENABLE_TEST_ENDPOINTS", "perhaps"},
            {"REDIS_URL", "memcached://x"},
            {"TENANTRY_DB_POOL_MAX", "0"},
+           {"TENANTRY_JWKS_FILE", ""},
+           {"TENANTRY_JWT_LEEWAY_S", "121"},
+           {"TENANTRY_JWKS_CHECK_MS", "0"},
            {"TENANTRY_DB_POOL_MIN", "-1"},
            {"TENANTRY_DB_ACQUIRE_TIMEOUT_MS", "0"},
            {"TENANTRY_DB_STATEMENT_TIMEOUT_MS", "5s"},
@@ -91,6 +96,15 @@ TEST(ApiConfig, DatabasePoolSettings) {
   EXPECT_EQ(set.database.max_size, 4u);
   EXPECT_EQ(set.database.min_size, 2u);
   EXPECT_FALSE(set.database.connection.statement_cache);
+}
+
+TEST(ApiConfig, TokenSettings) {
+  auto config = ApiConfig::from_env(reader({{"DATABASE_URL", "x"}}));
+  EXPECT_EQ(config.jwks_file, "/run/secrets/jwks.json");
+  EXPECT_EQ(config.token.issuer, "tenantry");
+  EXPECT_EQ(config.token.audience, "tenantry-api");
+  EXPECT_EQ(config.token.leeway, std::chrono::seconds(30));
+  EXPECT_EQ(config.jwks_check_interval, std::chrono::milliseconds(1'000));
 }
 
 TEST(ApiConfig, APoolSmallerThanTheThreadCountIsAnError) {

@@ -1,0 +1,259 @@
+// tenantryctl: the operator's command line. For now, the signing keys of
+// access tokens (generate, rotate, retire, list; see docs/key-rotation.md)
+// and minting a token with the signing key (operators, tests).
+// Every failure is one line naming the culprit and a non-zero exit.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "platform/auth/jwt.h"
+#include "platform/auth/keys.h"
+#include "platform/tenancy/tenant_id.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using tenantry::auth::KeyError;
+using tenantry::auth::KeySet;
+using tenantry::auth::SigningKey;
+
+constexpr const char* kHelp = R"(tenantryctl: operate a Tenantry installation.
+
+  tenantryctl keys generate --dir DIR [--bits N]
+      Makes the first signing key: DIR/signing-key.pem (private, mode 0600)
+      and DIR/jwks.json (public keys, what TENANTRY_JWKS_FILE points at).
+      Refuses to overwrite an existing signing key.
+  tenantryctl keys rotate --dir DIR [--bits N] [--publish-wait-ms MS]
+      Adds a new key to jwks.json, waits MS (default 2000: replicas re-read
+      the JWKS within TENANTRY_JWKS_CHECK_MS, 1000 by default), then makes it
+      the signing key. The old public key stays for verification.
+  tenantryctl keys retire --dir DIR --kid KID
+      Removes a public key from jwks.json, once the tokens it signed have
+      expired. The current signing key cannot be retired.
+  tenantryctl keys list --dir DIR
+      Prints each kid in jwks.json, marking the signing key.
+  tenantryctl token mint --dir DIR --tenant UUID --subject SUB --roles R1,R2
+                         [--ttl SECONDS] [--issuer ISS] [--audience AUD]
+      Prints an access token signed with DIR/signing-key.pem (defaults: ttl
+      900, issuer "tenantry", audience "tenantry-api"). For operators (a
+      platform-admin token before any user exists) and tests.
+
+Exit status: 0 on success, 1 when the operation fails, 2 on bad usage.
+)";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Options {
+  std::string dir;
+  int bits = 2048;
+  std::string kid;
+  long publish_wait_ms = 2000;
+  std::string tenant, subject, roles, issuer = "tenantry", audience = "tenantry-api";
+  long ttl = 900;
+};
+
+long number(const std::string& flag, const std::string& text, long min, long max) {
+  char* end = nullptr;
+  long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < min || value > max) {
+    throw UsageError(flag + ": expected an integer in [" + std::to_string(min) + ", " +
+                     std::to_string(max) + "], got '" + text + "'");
+  }
+  return value;
+}
+
+Options parse_options(const std::vector<std::string>& args, const std::vector<std::string>& allowed) {
+  Options options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& flag = args[i];
+    if (std::find(allowed.begin(), allowed.end(), flag) == allowed.end())
+      throw UsageError("unknown option '" + flag + "'");
+    if (i + 1 >= args.size()) throw UsageError(flag + ": missing value");
+    const auto& value = args[++i];
+    if (flag == "--dir") options.dir = value;
+    if (flag == "--bits") options.bits = static_cast<int>(number(flag, value, 2048, 8192));
+    if (flag == "--kid") options.kid = value;
+    if (flag == "--publish-wait-ms") options.publish_wait_ms = number(flag, value, 0, 600'000);
+    if (flag == "--tenant") options.tenant = value;
+    if (flag == "--subject") options.subject = value;
+    if (flag == "--roles") options.roles = value;
+    if (flag == "--issuer") options.issuer = value;
+    if (flag == "--audience") options.audience = value;
+    if (flag == "--ttl") options.ttl = number(flag, value, 1, 86'400);
+  }
+  if (options.dir.empty()) throw UsageError("--dir is required");
+  return options;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Failure(path.string() + ": cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Writes through a temporary file and a rename, so readers (replicas
+// re-reading the JWKS) never see half a file.
+void write_file(const fs::path& path, const std::string& content, mode_t mode) {
+  auto temporary = path;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    if (!out) throw Failure(temporary.string() + ": cannot write");
+    ::chmod(temporary.c_str(), mode);
+    out << content;
+    if (!out.flush()) throw Failure(temporary.string() + ": cannot write");
+  }
+  fs::rename(temporary, path);
+}
+
+fs::path key_path(const Options& o) { return fs::path(o.dir) / "signing-key.pem"; }
+fs::path jwks_path(const Options& o) { return fs::path(o.dir) / "jwks.json"; }
+
+// The JWKS document's keys, checked to be usable.
+json::array read_jwks(const Options& o) {
+  auto text = read_file(jwks_path(o));
+  try {
+    KeySet::parse(text);
+  } catch (const KeyError& e) {
+    throw Failure(jwks_path(o).string() + ": " + e.what());
+  }
+  return json::parse(text).as_object().at("keys").as_array();
+}
+
+std::string kid_of(const json::value& jwk) {
+  auto* kid = jwk.as_object().if_contains("kid");
+  return kid && kid->is_string() ? std::string(kid->as_string()) : "";
+}
+
+SigningKey read_signing_key(const Options& o) {
+  try {
+    return SigningKey::from_pem(read_file(key_path(o)));
+  } catch (const KeyError& e) {
+    throw Failure(key_path(o).string() + ": " + e.what());
+  }
+}
+
+void write_jwks(const Options& o, const json::array& keys) {
+  write_file(jwks_path(o), json::serialize(json::object{{"keys", keys}}) + "\n", 0644);
+}
+
+int generate(const Options& o) {
+  if (fs::exists(key_path(o)))
+    throw Failure(key_path(o).string() + ": exists already; use 'tenantryctl keys rotate'");
+  fs::create_directories(o.dir);
+  auto key = SigningKey::generate(o.bits);
+  write_jwks(o, json::array{json::parse(key.public_jwk())});
+  write_file(key_path(o), key.private_pem(), 0600);
+  std::printf("generated %s\n", key.kid().c_str());
+  return 0;
+}
+
+int rotate(const Options& o) {
+  auto old_key = read_signing_key(o);
+  auto keys = read_jwks(o);
+  auto key = SigningKey::generate(o.bits);
+  keys.push_back(json::parse(key.public_jwk()));
+  write_jwks(o, keys);
+  // Replicas must know the new public key before any token it signs
+  // reaches them.
+  std::this_thread::sleep_for(std::chrono::milliseconds(o.publish_wait_ms));
+  write_file(key_path(o), key.private_pem(), 0600);
+  std::printf("signing with %s; %s stays in jwks.json until retired\n", key.kid().c_str(),
+              old_key.kid().c_str());
+  return 0;
+}
+
+int retire(const Options& o) {
+  if (o.kid.empty()) throw UsageError("--kid is required");
+  if (read_signing_key(o).kid() == o.kid)
+    throw Failure(o.kid + ": is the current signing key; rotate first");
+  auto keys = read_jwks(o);
+  json::array kept;
+  for (auto& jwk : keys) {
+    if (kid_of(jwk) != o.kid) kept.push_back(jwk);
+  }
+  if (kept.size() == keys.size()) throw Failure(o.kid + ": not in " + jwks_path(o).string());
+  write_jwks(o, kept);
+  std::printf("retired %s\n", o.kid.c_str());
+  return 0;
+}
+
+int list(const Options& o) {
+  auto signing = read_signing_key(o).kid();
+  for (const auto& jwk : read_jwks(o)) {
+    auto kid = kid_of(jwk);
+    std::printf("%s%s\n", kid.c_str(), kid == signing ? "  (signing)" : "");
+  }
+  return 0;
+}
+
+int mint(const Options& o) {
+  if (!tenantry::tenancy::TenantId::parse(o.tenant))
+    throw UsageError("--tenant: expected a UUID, got '" + o.tenant + "'");
+  if (o.subject.empty()) throw UsageError("--subject is required");
+  json::array roles;
+  std::stringstream list(o.roles);
+  for (std::string role; std::getline(list, role, ',');) {
+    if (!role.empty()) roles.emplace_back(role);
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  json::object claims{{"iss", o.issuer}, {"aud", o.audience}, {"sub", o.subject},
+                      {"tid", o.tenant}, {"roles", roles},    {"iat", now},
+                      {"exp", now + o.ttl}};
+  std::printf("%s\n", tenantry::auth::sign(read_signing_key(o), json::serialize(claims)).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kHelp, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  try {
+    if (args[0] == "token") {
+      if (args.size() < 2 || args[1] != "mint") throw UsageError("token: expected 'token mint'");
+      return mint(parse_options({args.begin() + 2, args.end()},
+                                {"--dir", "--tenant", "--subject", "--roles", "--ttl", "--issuer",
+                                 "--audience"}));
+    }
+    if (args[0] != "keys") throw UsageError("unknown command '" + args[0] + "' (see --help)");
+    if (args.size() < 2) throw UsageError("keys: missing subcommand (generate, rotate, retire, list)");
+    std::vector<std::string> rest(args.begin() + 2, args.end());
+    const auto& sub = args[1];
+    if (sub == "generate") return generate(parse_options(rest, {"--dir", "--bits"}));
+    if (sub == "rotate") return rotate(parse_options(rest, {"--dir", "--bits", "--publish-wait-ms"}));
+    if (sub == "retire") return retire(parse_options(rest, {"--dir", "--kid"}));
+    if (sub == "list") return list(parse_options(rest, {"--dir"}));
+    throw UsageError("keys: unknown subcommand '" + sub + "'");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "tenantryctl: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tenantryctl: %s\n", e.what());
+    return 1;
+  }
+}
