@@ -49,14 +49,18 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-// A NumericDate: a JSON number of seconds (fractions allowed).
+// A NumericDate: a JSON number of seconds (fractions allowed), between the
+// epoch and the year 33658 (so that it converts to an integer safely);
+// NaN when present but not such a number.
 std::optional<double> numeric_date(const json::object& claims, std::string_view name) {
   auto* value = claims.if_contains(name);
   if (!value) return std::nullopt;
-  if (value->is_int64()) return static_cast<double>(value->as_int64());
-  if (value->is_uint64()) return static_cast<double>(value->as_uint64());
-  if (value->is_double()) return value->as_double();
-  return std::nan("");
+  double seconds = std::nan("");
+  if (value->is_int64()) seconds = static_cast<double>(value->as_int64());
+  if (value->is_uint64()) seconds = static_cast<double>(value->as_uint64());
+  if (value->is_double()) seconds = value->as_double();
+  if (!(seconds >= 0 && seconds < 1e12)) return std::nan("");
+  return seconds;
 }
 
 const json::string* string_claim(const json::object& claims, std::string_view name) {

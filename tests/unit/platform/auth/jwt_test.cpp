@@ -152,6 +152,11 @@ TEST_F(JwtTest, TimeClaimsAreCheckedWithTheLeeway) {
   EXPECT_EQ(refused(keys_->token(claims)), TokenError::kClaims);
   claims["exp"] = "tomorrow";
   EXPECT_EQ(refused(keys_->token(claims)), TokenError::kClaims);
+  // Found by tests/fuzz: a huge exp once overflowed the conversion to seconds.
+  claims["exp"] = 1.9e95;
+  EXPECT_EQ(refused(keys_->token(claims)), TokenError::kClaims);
+  claims["exp"] = -1;
+  EXPECT_EQ(refused(keys_->token(claims)), TokenError::kClaims);
 }
 
 TEST_F(JwtTest, IssuerAudienceAndTenantMustBeRight) {
