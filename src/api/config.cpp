@@ -96,6 +96,22 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   config.token.audience = env.string("TENANTRY_JWT_AUDIENCE", "tenantry-api");
   config.token.leeway =
       std::chrono::seconds(env.integer("TENANTRY_JWT_LEEWAY_S", 30, 0, 120));
+  if (auto key = env.optional("TENANTRY_JWT_SIGNING_KEY_FILE")) {
+    auth::IssuerConfig issuer;
+    issuer.signing_key_file = *key;
+    issuer.issuer = config.token.issuer;
+    issuer.audience = config.token.audience;
+    issuer.access_ttl =
+        std::chrono::seconds(env.integer("TENANTRY_ACCESS_TOKEN_TTL_S", 900, 60, 86'400));
+    issuer.refresh_ttl = std::chrono::seconds(
+        env.integer("TENANTRY_REFRESH_TOKEN_TTL_S", 30 * 86'400, 300, 365 * 86'400));
+    issuer.check_interval = config.jwks_check_interval;
+    config.issuer = issuer;
+  }
+  config.password_hash_threads =
+      static_cast<unsigned>(env.integer("TENANTRY_PASSWORD_HASH_THREADS", 1, 1, 64));
+  config.password_hash_max_pending = static_cast<std::size_t>(
+      env.integer("TENANTRY_PASSWORD_HASH_MAX_PENDING", 64, 1, 100'000));
   config.dependency_timeout = env.millis("TENANTRY_DEPENDENCY_TIMEOUT_MS", milliseconds(1'000),
                                          milliseconds(10), milliseconds(60'000));
   config.dependency_max_age = env.millis("TENANTRY_DEPENDENCY_MAX_AGE_MS", milliseconds(250),

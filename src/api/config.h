@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "platform/auth/issuer.h"
 #include "platform/auth/jwt.h"
 #include "platform/base/config.h"
 #include "platform/base/log.h"
@@ -26,6 +27,11 @@ struct ApiConfig {
   std::string jwks_file;
   std::chrono::milliseconds jwks_check_interval{1'000};
   auth::VerifyOptions token;
+  // Token issuance (POST /v1/auth/token), served when
+  // TENANTRY_JWT_SIGNING_KEY_FILE is set; issuer and audience as above.
+  std::optional<auth::IssuerConfig> issuer;
+  unsigned password_hash_threads = 1;
+  std::size_t password_hash_max_pending = 64;
   redis::Endpoint redis;
   std::string replica;
   base::LogLevel log_level = base::LogLevel::kInfo;

@@ -4,6 +4,8 @@
 #include <functional>
 
 #include "api/dependencies.h"
+#include "platform/auth/issuer.h"
+#include "platform/auth/passwords.h"
 #include "platform/http/router.h"
 #include "platform/metrics/metrics.h"
 
@@ -14,6 +16,9 @@ void add_health_routes(http::Router& router, Dependencies& dependencies,
                        std::function<bool()> draining);
 // GET /v1/ping: touches PostgreSQL and Redis.
 void add_ping_routes(http::Router& router, db::Database& database, Dependencies& dependencies);
+// POST /v1/auth/token (password and refresh_token grants), POST /v1/auth/revoke.
+void add_token_routes(http::Router& router, db::Database& database, auth::TokenIssuer& issuer,
+                      auth::PasswordHasher& hasher, prometheus::Registry& registry);
 // GET /v1/me: the caller's subject, tenant and roles.
 void add_me_routes(http::Router& router);
 // GET /v1/test/sleep?ms=N, /v1/test/db-sleep?ms=N (holds a database

@@ -12,6 +12,8 @@ ApiProcess::ApiProcess(const std::string& database_url, const std::string& redis
   std::map<std::string, std::string> all{{"DATABASE_URL", database_url},
                                          {"REDIS_URL", redis_url},
                                          {"TENANTRY_JWKS_FILE", keys_.jwks_path().string()},
+                                         {"TENANTRY_JWT_SIGNING_KEY_FILE",
+                                          keys_.signing_key_path().string()},
                                          {"TENANTRY_HTTP_PORT", std::to_string(port_)},
                                          {"TENANTRY_ADMIN_PORT", std::to_string(admin_port_)},
                                          {"TENANTRY_THREADS", "2"},

@@ -8,8 +8,13 @@
 namespace tenantry::testing {
 
 TestKeys::TestKeys(const std::filesystem::path& dir)
-    : key_(auth::SigningKey::generate()), jwks_path_(dir / "jwks.json") {
+    : key_(auth::SigningKey::generate()),
+      jwks_path_(dir / "jwks.json"),
+      signing_key_path_(dir / "signing-key.pem") {
   std::ofstream(jwks_path_) << auth::jwks_document({key_.public_jwk()});
+  std::ofstream(signing_key_path_) << key_.private_pem();
+  std::filesystem::permissions(signing_key_path_, std::filesystem::perms::owner_read |
+                                                      std::filesystem::perms::owner_write);
 }
 
 boost::json::object TestKeys::claims() {

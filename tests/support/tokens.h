@@ -18,11 +18,13 @@ constexpr const char* kTestTenant = "00000000-0000-4000-8000-00000000000a";
 
 class TestKeys {
  public:
-  // Generates a key and writes `dir`/jwks.json with its public half.
+  // Generates a key; writes `dir`/jwks.json with its public half and
+  // `dir`/signing-key.pem (mode 0600) with the private key.
   explicit TestKeys(const std::filesystem::path& dir);
 
   const auth::SigningKey& key() const { return key_; }
   const std::filesystem::path& jwks_path() const { return jwks_path_; }
+  const std::filesystem::path& signing_key_path() const { return signing_key_path_; }
 
   // Default claims: iss, aud, sub "user-1", tid kTestTenant, roles
   // ["member"], iat now, exp in 15 minutes.
@@ -33,6 +35,7 @@ class TestKeys {
  private:
   auth::SigningKey key_;
   std::filesystem::path jwks_path_;
+  std::filesystem::path signing_key_path_;
 };
 
 }  // namespace tenantry::testing

@@ -23,7 +23,9 @@ constexpr const char* kHelp = R"(tenantry-api: a stateless Tenantry web replica.
 
 Configured by environment variables only (see the README for the full table):
   DATABASE_URL (required), TENANTRY_JWKS_FILE (required), TENANTRY_JWKS_CHECK_MS,
-  TENANTRY_JWT_ISSUER, TENANTRY_JWT_AUDIENCE, TENANTRY_JWT_LEEWAY_S, DATABASE_READ_URL, TENANTRY_DB_POOL_MIN,
+  TENANTRY_JWT_ISSUER, TENANTRY_JWT_AUDIENCE, TENANTRY_JWT_LEEWAY_S,
+  TENANTRY_JWT_SIGNING_KEY_FILE, TENANTRY_ACCESS_TOKEN_TTL_S, TENANTRY_REFRESH_TOKEN_TTL_S,
+  TENANTRY_PASSWORD_HASH_THREADS, TENANTRY_PASSWORD_HASH_MAX_PENDING, DATABASE_READ_URL, TENANTRY_DB_POOL_MIN,
   TENANTRY_DB_POOL_MAX, TENANTRY_DB_MAX_WAITERS, TENANTRY_DB_ACQUIRE_TIMEOUT_MS,
   TENANTRY_DB_STATEMENT_TIMEOUT_MS, TENANTRY_DB_IDLE_TIMEOUT_MS,
   TENANTRY_DB_MAX_LIFETIME_MS, TENANTRY_DB_STATEMENT_CACHE,
@@ -70,12 +72,21 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
   base::Logger logger(config.replica, config.log_level);
   std::optional<auth::KeyStore> keys;
+  std::optional<auth::TokenIssuer> issuer;
   try {
     keys.emplace(config.jwks_file, config.jwks_check_interval, logger);
   } catch (const auth::KeyError& e) {
     std::fprintf(stderr, "tenantry-api: TENANTRY_JWKS_FILE: %s\n", e.what());
     return 2;
   }
+  try {
+    if (config.issuer) issuer.emplace(*config.issuer, logger);
+  } catch (const auth::KeyError& e) {
+    std::fprintf(stderr, "tenantry-api: TENANTRY_JWT_SIGNING_KEY_FILE: %s\n", e.what());
+    return 2;
+  }
+  std::optional<auth::PasswordHasher> hasher;  // only where tokens are issued: it takes 64 MiB
+  if (issuer) hasher.emplace(config.password_hash_threads, config.password_hash_max_pending);
   metrics::Metrics metrics(TENANTRY_VERSION);
   // Declared before the server: connections still on loan when its threads
   // stop go back to their pool, which counts them in these metrics.
@@ -103,6 +114,7 @@ int main(int argc, char** argv) {
   router.use(auth::authentication(*keys, config.token, logger));
   api::add_health_routes(router, dependencies, [&server] { return server.draining(); });
   api::add_me_routes(router);
+  if (issuer) api::add_token_routes(router, database, *issuer, *hasher, metrics.registry());
   api::add_ping_routes(router, database, dependencies);
   if (config.test_endpoints) {
     logger.warn("test endpoints enabled");

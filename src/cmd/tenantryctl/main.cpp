@@ -1,6 +1,7 @@
-// tenantryctl: the operator's command line. For now, the signing keys of
-// access tokens (generate, rotate, retire, list; see docs/key-rotation.md)
-// and minting a token with the signing key (operators, tests).
+// tenantryctl: the operator's command line: the signing keys of access
+// tokens (generate, rotate, retire, list; see docs/key-rotation.md), minting
+// a token with the signing key (operators, tests), and creating tenants
+// (through a SystemTransaction as tenantry_system, SYSTEM_DATABASE_URL).
 // Every failure is one line naming the culprit and a non-zero exit.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +18,16 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/rand.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "platform/auth/base64url.h"
 #include "platform/auth/jwt.h"
+#include "platform/auth/passwords.h"
+#include "platform/db/transaction.h"
 #include "platform/auth/keys.h"
 #include "platform/tenancy/tenant_id.h"
 
@@ -44,6 +54,10 @@ constexpr const char* kHelp = R"(tenantryctl: operate a Tenantry installation.
       expired. The current signing key cannot be retired.
   tenantryctl keys list --dir DIR
       Prints each kid in jwks.json, marking the signing key.
+  tenantryctl tenant create --slug SLUG --name NAME --owner-email EMAIL
+      Creates a tenant and its owner in one transaction, as tenantry_system
+      (SYSTEM_DATABASE_URL). Prints the tenant id, the owner's id and a
+      one-time password for the owner (argon2id-hashed; shown only once).
   tenantryctl token mint --dir DIR --tenant UUID --subject SUB --roles R1,R2
                          [--ttl SECONDS] [--issuer ISS] [--audience AUD]
       Prints an access token signed with DIR/signing-key.pem (defaults: ttl
@@ -66,6 +80,7 @@ struct Options {
   std::string kid;
   long publish_wait_ms = 2000;
   std::string tenant, subject, roles, issuer = "tenantry", audience = "tenantry-api";
+  std::string slug, name, owner_email;
   long ttl = 900;
 };
 
@@ -92,14 +107,25 @@ Options parse_options(const std::vector<std::string>& args, const std::vector<st
     if (flag == "--kid") options.kid = value;
     if (flag == "--publish-wait-ms") options.publish_wait_ms = number(flag, value, 0, 600'000);
     if (flag == "--tenant") options.tenant = value;
+    if (flag == "--slug") options.slug = value;
+    if (flag == "--name") options.name = value;
+    if (flag == "--owner-email") options.owner_email = value;
     if (flag == "--subject") options.subject = value;
     if (flag == "--roles") options.roles = value;
     if (flag == "--issuer") options.issuer = value;
     if (flag == "--audience") options.audience = value;
     if (flag == "--ttl") options.ttl = number(flag, value, 1, 86'400);
   }
-  if (options.dir.empty()) throw UsageError("--dir is required");
+  bool needs_dir = std::find(allowed.begin(), allowed.end(), "--dir") != allowed.end();
+  if (needs_dir && options.dir.empty()) throw UsageError("--dir is required");
   return options;
+}
+
+std::string random_bytes(std::size_t count) {
+  std::string bytes(count, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1)
+    throw Failure("no randomness");
+  return bytes;
 }
 
 std::string read_file(const fs::path& path) {
@@ -225,6 +251,80 @@ int mint(const Options& o) {
   return 0;
 }
 
+int create_tenant(const Options& o) {
+  if (o.slug.empty() || o.name.empty() || o.owner_email.empty())
+    throw UsageError("tenant create: --slug, --name and --owner-email are required");
+  auto url = std::getenv("SYSTEM_DATABASE_URL");
+  if (!url || !*url) throw UsageError("SYSTEM_DATABASE_URL: required but not set");
+  auto password = tenantry::auth::base64url_encode(random_bytes(15));
+  auto hash = tenantry::auth::PasswordHasher::hash_now(password);
+
+  namespace db = tenantry::db;
+  boost::asio::io_context context;
+  boost::asio::io_context* contexts[] = {&context};
+  prometheus::Registry registry;
+  tenantry::metrics::DbPoolMetrics pool_metrics(registry, "system");
+  db::PoolConfig config;
+  config.connection.url = url;
+  config.connection.application_name = "tenantryctl";
+  config.max_size = 1;
+  config.acquire_timeout = std::chrono::milliseconds(5'000);
+  db::Pool pool(config, contexts, pool_metrics);
+  std::optional<db::Result<db::Rows>> outcome;
+  boost::asio::co_spawn(
+      context,
+      [&]() -> boost::asio::awaitable<void> {
+        auto tx = co_await db::SystemTransaction::begin(pool);
+        if (!tx) {
+          outcome = tx.error();
+          co_return;
+        }
+        auto tenant = co_await tx->query(
+            "INSERT INTO tenants (id, slug, name) VALUES (gen_random_uuid(), $1, $2) RETURNING id",
+            o.slug, o.name);
+        if (!tenant) {
+          outcome = tenant.error();
+          co_return;
+        }
+        auto id = (*tenant)[0][0].as<std::string>();
+        auto owner = co_await tx->query(
+            "INSERT INTO users (tenant_id, id, email, password_hash, role) "
+            "VALUES ($1, gen_random_uuid(), $2, $3, 'owner') RETURNING tenant_id::text, id::text",
+            id, o.owner_email, hash);
+        if (!owner) {
+          outcome = owner.error();
+          co_return;
+        }
+        auto audited = co_await tx->query(
+            "INSERT INTO audit_log (tenant_id, actor, action, resource) "
+            "VALUES ($1, 'tenantryctl', 'tenant_created', 'tenant')",
+            id);
+        if (!audited) {
+          outcome = audited.error();
+          co_return;
+        }
+        auto done = co_await tx->commit();
+        if (!done)
+          outcome = done.error();
+        else
+          outcome = std::move(*owner);
+      },
+      boost::asio::detached);
+  context.run();
+  if (!outcome) throw Failure("cannot create the tenant: the database call did not finish");
+  if (!*outcome) {
+    auto error = outcome->error();
+    if (error.kind == db::ErrorKind::kConstraint)
+      throw Failure("a tenant with slug '" + o.slug + "' exists already, or a value is invalid (" +
+                    error.message + ")");
+    throw Failure("cannot create the tenant: " + error.message);
+  }
+  auto row = (**outcome)[0];
+  std::printf("tenant %s\nowner %s\npassword %s\n", row[0].as<std::string>().c_str(),
+              row[1].as<std::string>().c_str(), password.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -234,6 +334,11 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   try {
+    if (args[0] == "tenant") {
+      if (args.size() < 2 || args[1] != "create") throw UsageError("tenant: expected 'tenant create'");
+      return create_tenant(
+          parse_options({args.begin() + 2, args.end()}, {"--slug", "--name", "--owner-email"}));
+    }
     if (args[0] == "token") {
       if (args.size() < 2 || args[1] != "mint") throw UsageError("token: expected 'token mint'");
       return mint(parse_options({args.begin() + 2, args.end()},

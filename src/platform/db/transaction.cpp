@@ -6,7 +6,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr std::string_view kSetTenant = "SELECT set_config('app.tenant_id', $1, true)";
 
 std::string_view begin_sql(Access access) {
   return access == Access::kReadOnly ? "BEGIN READ ONLY" : "BEGIN";
@@ -85,14 +84,13 @@ asio::awaitable<Result<TenantTransaction>> Database::tenant_transaction(
   return TenantTransaction::begin(pool_for(access), tenant, access);
 }
 
-asio::awaitable<Result<Rows>> Database::tenant_statement(tenancy::TenantId tenant, Access access,
-                                                         std::string_view sql,
+asio::awaitable<Result<Rows>> Database::scoped_statement(std::string_view set_scope, Param scope,
+                                                         Access access, std::string_view sql,
                                                          std::vector<Param> params) {
   auto lease = co_await pool_for(access).acquire();
   if (!lease) co_return lease.error();
-  const Param tenant_param(tenant);
   const Command commands[] = {
-      {begin_sql(access)}, {kSetTenant, std::span(&tenant_param, 1)}, {sql, params}, {"COMMIT"}};
+      {begin_sql(access)}, {set_scope, std::span(&scope, 1)}, {sql, params}, {"COMMIT"}};
   auto result = co_await lease->run(commands);
   if (!result) {
     co_await roll_back_if_open(*lease);

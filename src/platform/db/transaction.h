@@ -19,6 +19,10 @@ namespace tenantry::db {
 
 enum class Access { kReadWrite, kReadOnly };
 
+// The statement that scopes a transaction to a tenant for Row-Level
+// Security: local to the transaction, never a session-level SET.
+inline constexpr std::string_view kSetTenant = "SELECT set_config('app.tenant_id', $1, true)";
+
 // Statements of one transaction on one leased connection. BEGIN goes out
 // with the first statement, in the same round trip. A statement that fails
 // rolls the transaction back at once and returns its error; every later
@@ -87,7 +91,18 @@ class Database {
   template <typename... Args>
   boost::asio::awaitable<Result<Rows>> tenant_query(const tenancy::TenantId& tenant, Access access,
                                                     std::string_view sql, const Args&... args) {
-    return tenant_statement(tenant, access, sql, std::vector<Param>{Param(args)...});
+    return scoped_statement(kSetTenant, Param(tenant), access, sql,
+                            std::vector<Param>{Param(args)...});
+  }
+
+  // One statement that sees only the tenant whose slug is `slug` (the
+  // tenants table's tenant_by_slug policy): for sign-in, which knows a slug
+  // before it knows the tenant id. Nothing else is visible.
+  template <typename... Args>
+  boost::asio::awaitable<Result<Rows>> slug_query(std::string_view slug, std::string_view sql,
+                                                  const Args&... args) {
+    return scoped_statement("SELECT set_config('app.tenant_slug', $1, true)", Param(slug),
+                            Access::kReadOnly, sql, std::vector<Param>{Param(args)...});
   }
 
   // SELECT 1 through the primary pool: readiness.
@@ -95,8 +110,9 @@ class Database {
 
  private:
   Pool& pool_for(Access access) { return access == Access::kReadOnly && read_ ? *read_ : primary_; }
-  boost::asio::awaitable<Result<Rows>> tenant_statement(tenancy::TenantId tenant, Access access,
-                                                        std::string_view sql,
+  // BEGIN, `set_scope` with `scope` as $1, the statement, COMMIT: one round trip.
+  boost::asio::awaitable<Result<Rows>> scoped_statement(std::string_view set_scope, Param scope,
+                                                        Access access, std::string_view sql,
                                                         std::vector<Param> params);
   Pool& primary_;
   Pool* read_;

@@ -46,7 +46,15 @@ std::optional<std::string_view> Request::param(std::string_view name) const {
 }
 
 std::optional<std::string> Request::query_param(std::string_view name) const {
-  std::string_view rest = query;
+  return form_field(query, name);
+}
+
+std::optional<std::string> Request::form_param(std::string_view name) const {
+  return form_field(body, name);
+}
+
+std::optional<std::string> form_field(std::string_view encoded, std::string_view name) {
+  std::string_view rest = encoded;
   while (!rest.empty()) {
     auto amp = rest.find('&');
     auto pair = rest.substr(0, amp);

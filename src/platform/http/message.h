@@ -36,7 +36,12 @@ struct Request {
   std::optional<std::string_view> param(std::string_view name) const;
   // The decoded value of query parameter `name`, if present.
   std::optional<std::string> query_param(std::string_view name) const;
+  // The same from an application/x-www-form-urlencoded body.
+  std::optional<std::string> form_param(std::string_view name) const;
 };
+
+// The decoded value of field `name` in `a=1&b=2` form encoding.
+std::optional<std::string> form_field(std::string_view encoded, std::string_view name);
 
 struct Response {
   unsigned status = 200;

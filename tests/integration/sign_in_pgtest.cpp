@@ -1,0 +1,170 @@
+// Sign-in through the real server and a real PostgreSQL: a tenant made by
+// `tenantryctl tenant create`, the password grant (argon2id), refresh-token
+// rotation with reuse detection, revocation, and failures that all look and
+// take alike.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <libpq-fe.h>
+
+#include <regex>
+
+#include "support/api_process.h"
+#include "support/http_client.h"
+
+namespace tenantry::testing {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+std::string form_escape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buffer[4];
+      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
+      out += buffer;
+    }
+  }
+  return out;
+}
+
+class SignInTest : public ::testing::Test {
+ protected:
+  SignInTest() {
+    pg_.migrate();
+    TempDir dir;
+    ChildProcess ctl({(binary_dir() / "bin/tenantryctl").string(), "tenant", "create", "--slug",
+                      "acme", "--name", "Acme", "--owner-email", "Owner@Acme.example"},
+                     {{"SYSTEM_DATABASE_URL", pg_.system_url()}}, dir.path() / "ctl.log");
+    if (ctl.wait(30s) != 0) throw std::runtime_error("tenant create failed: " + ctl.log());
+    std::smatch m;
+    auto out = ctl.log();
+    if (!std::regex_search(out, m, std::regex("tenant (\\S+)\\nowner (\\S+)\\npassword (\\S+)")))
+      throw std::runtime_error("unexpected tenant create output: " + out);
+    tenant_ = m[1];
+    owner_ = m[2];
+    password_ = m[3];
+  }
+
+  HttpResult post(const std::string& path, const std::map<std::string, std::string>& fields) {
+    std::string body;
+    for (const auto& [name, value] : fields)
+      body += (body.empty() ? "" : "&") + name + "=" + form_escape(value);
+    return http_request(api_.port(), "POST", path,
+                        {{"Content-Type", "application/x-www-form-urlencoded"}}, body, 10s);
+  }
+  HttpResult sign_in(const std::string& password, const std::string& email = "owner@acme.example",
+                     const std::string& slug = "acme") {
+    return post("/v1/auth/token",
+                {{"grant_type", "password"}, {"tenant", slug}, {"username", email}, {"password", password}});
+  }
+  HttpResult refresh(const std::string& token) {
+    return post("/v1/auth/token", {{"grant_type", "refresh_token"}, {"refresh_token", token}});
+  }
+  static std::string field(const HttpResult& res, const char* name) {
+    return std::string(json::parse(res.body).as_object().at(name).as_string());
+  }
+  static void expect_invalid_grant(const HttpResult& res, const std::string& what) {
+    EXPECT_EQ(res.status, 400) << what << ": " << res.body;
+    EXPECT_EQ(res.body, R"({"error":"invalid_grant"})") << what;
+    EXPECT_EQ(res.header("cache-control"), "no-store") << what;
+  }
+  int audit_count(const std::string& action) {
+    auto url = pg_.system_url();
+    PGconn* conn = PQconnectdb(url.c_str());
+    std::string sql = "SELECT count(*) FROM audit_log WHERE action = '" + action + "'";
+    PGresult* res = PQexec(conn, sql.c_str());
+    int count = PQresultStatus(res) == PGRES_TUPLES_OK ? std::stoi(PQgetvalue(res, 0, 0)) : -1;
+    PQclear(res);
+    PQfinish(conn);
+    return count;
+  }
+
+  PostgresServer pg_;
+  RedisServer redis_;
+  ApiProcess api_{pg_.url(), redis_.url()};
+  std::string tenant_, owner_, password_;
+};
+
+TEST_F(SignInTest, ThePasswordGrantGivesTokensForTheTenant) {
+  auto res = sign_in(password_, "OWNER@acme.example");  // emails match without case
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.header("cache-control"), "no-store");
+  auto body = json::parse(res.body).as_object();
+  EXPECT_EQ(body.at("token_type").as_string(), "Bearer");
+  EXPECT_EQ(body.at("expires_in").as_int64(), 900);
+  auto me = http_request(api_.port(), "GET", "/v1/me",
+                         {{"Authorization", "Bearer " + field(res, "access_token")}});
+  ASSERT_EQ(me.status, 200) << me.body;
+  auto who = json::parse(me.body).as_object();
+  EXPECT_EQ(who.at("tenant_id").as_string(), tenant_);
+  EXPECT_EQ(who.at("subject").as_string(), owner_);
+  EXPECT_EQ(who.at("roles").as_array(), json::array{"owner"});
+  EXPECT_EQ(audit_count("sign_in"), 1);
+}
+
+TEST_F(SignInTest, EveryFailedSignInLooksAndTakesAlike) {
+  auto timed = [&](auto&& call) {
+    auto start = Clock::now();
+    auto res = call();
+    return std::pair{res, Clock::now() - start};
+  };
+  auto [wrong, wrong_time] = timed([&] { return sign_in(password_ + "x"); });
+  auto [unknown_user, unknown_user_time] = timed([&] { return sign_in(password_, "nobody@acme.example"); });
+  auto [unknown_tenant, unknown_tenant_time] = timed([&] { return sign_in(password_, "owner@acme.example", "nope"); });
+  expect_invalid_grant(wrong, "wrong password");
+  if (unknown_user.status == 0) ADD_FAILURE() << api_.process().log().substr(0, 6000);
+  expect_invalid_grant(unknown_user, "unknown user");
+  expect_invalid_grant(unknown_tenant, "unknown tenant");
+  // Each runs one argon2id verification: an unknown user is not answered
+  // measurably sooner than a wrong password.
+  EXPECT_GT(unknown_user_time, wrong_time / 2);
+  EXPECT_GT(unknown_tenant_time, wrong_time / 2);
+  EXPECT_EQ(audit_count("sign_in_failed"), 2);  // the tenant exists for two of them
+  auto metrics = http_request(api_.admin_port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("tenantry_auth_sign_in_failures_total{grant=\"password\"} 3"),
+            std::string::npos);
+  auto bad = post("/v1/auth/token", {{"grant_type", "password"}, {"tenant", "acme"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body, R"({"error":"invalid_request"})");
+  auto unsupported = post("/v1/auth/token", {{"grant_type", "implicit"}});
+  EXPECT_EQ(unsupported.body, R"({"error":"unsupported_grant_type"})");
+}
+
+TEST_F(SignInTest, ReusingARotatedRefreshTokenRevokesTheFamily) {
+  auto first = sign_in(password_);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto r1 = field(first, "refresh_token");
+  auto second = refresh(r1);
+  ASSERT_EQ(second.status, 200) << second.body;
+  auto r2 = field(second, "refresh_token");
+  EXPECT_NE(r1, r2);
+  EXPECT_EQ(http_request(api_.port(), "GET", "/v1/me",
+                         {{"Authorization", "Bearer " + field(second, "access_token")}})
+                .status,
+            200);
+
+  expect_invalid_grant(refresh(r1), "the rotated token used again");
+  expect_invalid_grant(refresh(r2), "the newest token of a revoked family");
+  EXPECT_EQ(audit_count("refresh_token_reused"), 1);
+  expect_invalid_grant(refresh("rt1." + tenant_ + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+                       "an unknown token");
+  expect_invalid_grant(refresh("not-a-refresh-token"), "garbage");
+}
+
+TEST_F(SignInTest, RevokingARefreshTokenEndsItsFamily) {
+  auto first = sign_in(password_);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto token = field(first, "refresh_token");
+  EXPECT_EQ(post("/v1/auth/revoke", {{"token", token}}).status, 200);
+  expect_invalid_grant(refresh(token), "a revoked token");
+  EXPECT_EQ(post("/v1/auth/revoke", {{"token", "unknown"}}).status, 200);  // RFC 7009
+}
+
+}  // namespace
+}  // namespace tenantry::testing
