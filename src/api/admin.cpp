@@ -1,9 +1,27 @@
 // The admin listener's routes (own port, never routed by the load balancer).
+#include <boost/json.hpp>
+
 #include "api/routes.h"
 
 namespace tenantry::api {
 
-void add_admin_routes(http::Router& router, metrics::Metrics& metrics) {
+void add_admin_routes(http::Router& router, metrics::Metrics& metrics,
+                      const http::Router& public_router) {
+  router.add("GET", "/routes",
+             [&public_router](http::Request&) -> boost::asio::awaitable<http::Response> {
+               boost::json::array routes;
+               for (const auto& route : public_router.routes()) {
+                 boost::json::array roles;
+                 for (const auto& role : route.roles) roles.emplace_back(role);
+                 routes.push_back(boost::json::object{{"method", route.method},
+                                                      {"pattern", route.pattern},
+                                                      {"anonymous", route.anonymous},
+                                                      {"roles", std::move(roles)}});
+               }
+               co_return http::Response::json(
+                   200, boost::json::serialize(boost::json::object{{"routes", std::move(routes)}}));
+             },
+             {.anonymous = true});
   router.add("GET", "/metrics",
              [&metrics](http::Request&) -> boost::asio::awaitable<http::Response> {
                co_return http::Response{

@@ -19,13 +19,17 @@ void add_ping_routes(http::Router& router, db::Database& database, Dependencies&
 // POST /v1/auth/token (password and refresh_token grants), POST /v1/auth/revoke.
 void add_token_routes(http::Router& router, db::Database& database, auth::TokenIssuer& issuer,
                       auth::PasswordHasher& hasher, prometheus::Registry& registry);
+// GET/POST /v1/users, GET/PATCH/DELETE /v1/users/{id}: owners and admins.
+void add_user_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher);
 // GET /v1/me: the caller's subject, tenant and roles.
 void add_me_routes(http::Router& router);
 // GET /v1/test/sleep?ms=N, /v1/test/db-sleep?ms=N (holds a database
 // connection), /v1/test/noop and /v1/test/noop-authenticated: only with
 // TENANTRY_ENABLE_TEST_ENDPOINTS=1.
 void add_test_routes(http::Router& router, db::Database& database);
-// Admin listener: GET /metrics, GET /livez.
-void add_admin_routes(http::Router& router, metrics::Metrics& metrics);
+// Admin listener: GET /metrics, GET /livez, GET /routes (the public
+// router's table: method, pattern, anonymous, roles).
+void add_admin_routes(http::Router& router, metrics::Metrics& metrics,
+                      const http::Router& public_router);
 
 }  // namespace tenantry::api

@@ -85,8 +85,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tenantry-api: TENANTRY_JWT_SIGNING_KEY_FILE: %s\n", e.what());
     return 2;
   }
-  std::optional<auth::PasswordHasher> hasher;  // only where tokens are issued: it takes 64 MiB
-  if (issuer) hasher.emplace(config.password_hash_threads, config.password_hash_max_pending);
+  auth::PasswordHasher hasher(config.password_hash_threads, config.password_hash_max_pending);
   metrics::Metrics metrics(TENANTRY_VERSION);
   // Declared before the server: connections still on loan when its threads
   // stop go back to their pool, which counts them in these metrics.
@@ -114,13 +113,14 @@ int main(int argc, char** argv) {
   router.use(auth::authentication(*keys, config.token, logger));
   api::add_health_routes(router, dependencies, [&server] { return server.draining(); });
   api::add_me_routes(router);
-  if (issuer) api::add_token_routes(router, database, *issuer, *hasher, metrics.registry());
+  if (issuer) api::add_token_routes(router, database, *issuer, hasher, metrics.registry());
+  api::add_user_routes(router, database, hasher);
   api::add_ping_routes(router, database, dependencies);
   if (config.test_endpoints) {
     logger.warn("test endpoints enabled");
     api::add_test_routes(router, database);
   }
-  api::add_admin_routes(admin_router, metrics);
+  api::add_admin_routes(admin_router, metrics, router);
   try {
     server.bind();
   } catch (const std::exception& e) {

@@ -1,0 +1,152 @@
+// The cross-tenant matrix: tenant B's owner against tenant A's resources,
+// through the real server. Every route with a path parameter is called with
+// A's id and must answer 404 (never 403: that would confirm the id exists);
+// every list must hold none of A's ids. The route table comes from the
+// server itself (the admin listener's GET /routes), so a new route that
+// this matrix does not cover fails the test until it is added below.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <regex>
+#include <set>
+
+#include "support/api_process.h"
+#include "support/http_client.h"
+
+namespace tenantry::testing {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+struct Tenant {
+  std::string id, owner, password;
+};
+
+class CrossTenantTest : public ::testing::Test {
+ protected:
+  CrossTenantTest() {
+    pg_.migrate();
+    a_ = create("tenant-a", "owner@a.example");
+    b_ = create("tenant-b", "owner@b.example");
+  }
+
+  Tenant create(const std::string& slug, const std::string& email) {
+    TempDir dir;
+    ChildProcess ctl({(binary_dir() / "bin/tenantryctl").string(), "tenant", "create", "--slug", slug,
+                      "--name", slug, "--owner-email", email},
+                     {{"SYSTEM_DATABASE_URL", pg_.system_url()}}, dir.path() / "ctl.log");
+    if (ctl.wait(30s) != 0) throw std::runtime_error("tenant create failed: " + ctl.log());
+    std::smatch m;
+    auto out = ctl.log();
+    if (!std::regex_search(out, m, std::regex("tenant (\\S+)\\nowner (\\S+)\\npassword (\\S+)")))
+      throw std::runtime_error("unexpected output: " + out);
+    return {m[1], m[2], m[3]};
+  }
+  std::string owner_token(const Tenant& tenant) {
+    auto claims = TestKeys::claims();
+    claims["tid"] = tenant.id;
+    claims["sub"] = tenant.owner;
+    claims["roles"] = {"owner"};
+    return api_.keys().token(claims);
+  }
+  HttpResult call(const std::string& method, const std::string& path, const std::string& token,
+                  const std::string& body = "") {
+    std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Bearer " + token}};
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    return http_request(api_.port(), method, path, headers, body);
+  }
+
+  PostgresServer pg_;
+  RedisServer redis_;
+  ApiProcess api_{pg_.url(), redis_.url()};
+  Tenant a_, b_;
+};
+
+TEST_F(CrossTenantTest, TenantBNeverReachesTenantAsResources) {
+  auto token_a = owner_token(a_), token_b = owner_token(b_);
+  auto member = call("POST", "/v1/users", token_a,
+                     R"({"email":"member@a.example","role":"member","password":"a long password"})");
+  ASSERT_EQ(member.status, 201) << member.body;
+  auto member_id = std::string(json::parse(member.body).as_object().at("id").as_string());
+
+  // A resource of tenant A for every path parameter a route can take.
+  const std::map<std::string, std::string> ids_of_a{{"/v1/users/{id}", member_id}};
+  const std::map<std::string, std::string> bodies{{"PATCH", R"({"role":"viewer"})"}};
+  std::set<std::string> a_ids{a_.id, a_.owner, member_id};
+
+  auto routes = http_request(api_.admin_port(), "GET", "/routes");
+  ASSERT_EQ(routes.status, 200) << routes.body;
+  int checked = 0;
+  auto table = json::parse(routes.body);
+  for (const auto& entry : table.as_object().at("routes").as_array()) {
+    const auto& route = entry.as_object();
+    std::string method(route.at("method").as_string()), pattern(route.at("pattern").as_string());
+    if (route.at("anonymous").as_bool()) continue;
+    if (pattern.find('{') == std::string::npos) {
+      if (method != "GET") continue;  // writes without an id act on the caller's own tenant
+      auto res = call(method, pattern, token_b);
+      EXPECT_LT(res.status, 500) << method << " " << pattern;
+      for (const auto& id : a_ids)
+        EXPECT_EQ(res.body.find(id), std::string::npos) << method << " " << pattern << " shows " << id;
+      ++checked;
+      continue;
+    }
+    auto id = ids_of_a.find(pattern);
+    ASSERT_NE(id, ids_of_a.end()) << method << " " << pattern
+                                  << ": a route with a path parameter not covered by this matrix";
+    auto path = std::regex_replace(pattern, std::regex("\\{[^}]+\\}"), id->second);
+    auto body = bodies.count(method) ? bodies.at(method) : "";
+    auto res = call(method, path, token_b, body);
+    EXPECT_EQ(res.status, 404) << method << " " << path << ": " << res.body;
+    ++checked;
+  }
+  EXPECT_GE(checked, 5);
+  // And tenant A still sees its member, unchanged.
+  auto still = call("GET", "/v1/users/" + member_id, token_a);
+  ASSERT_EQ(still.status, 200);
+  EXPECT_NE(still.body.find("\"role\":\"member\""), std::string::npos) << still.body;
+  EXPECT_NE(still.body.find("\"status\":\"active\""), std::string::npos) << still.body;
+}
+
+TEST_F(CrossTenantTest, MembersAreManagedByOwnersAndTheLastOwnerStays) {
+  auto token_a = owner_token(a_);
+  auto admin = call("POST", "/v1/users", token_a,
+                    R"({"email":"admin@a.example","role":"admin","password":"a long password"})");
+  ASSERT_EQ(admin.status, 201) << admin.body;
+  auto admin_id = std::string(json::parse(admin.body).as_object().at("id").as_string());
+  auto claims = TestKeys::claims();
+  claims["tid"] = a_.id;
+  claims["sub"] = admin_id;
+  claims["roles"] = {"admin"};
+  auto token_admin = api_.keys().token(claims);
+  claims["roles"] = {"member"};
+  auto token_member = api_.keys().token(claims);
+
+  EXPECT_EQ(call("GET", "/v1/users", token_member).status, 403);
+  EXPECT_EQ(call("POST", "/v1/users", token_admin,
+                 R"({"email":"x@a.example","role":"owner","password":"a long password"})")
+                .status,
+            403);  // only owners make owners
+  EXPECT_EQ(call("PATCH", "/v1/users/" + a_.owner, token_admin, R"({"role":"member"})").status, 403);
+  auto duplicate = call("POST", "/v1/users", token_a,
+                        R"({"email":"ADMIN@a.example","role":"member","password":"a long password"})");
+  EXPECT_EQ(duplicate.status, 409) << duplicate.body;
+  EXPECT_EQ(call("POST", "/v1/users", token_a, R"({"email":"y@a.example","role":"boss","password":"a long password"})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/users", token_a, R"({"email":"y@a.example","role":"member","password":"short"})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/users", token_a, "not json").status, 400);
+
+  auto last = call("PATCH", "/v1/users/" + a_.owner, token_a, R"({"role":"admin"})");
+  EXPECT_EQ(last.status, 409) << last.body;
+  EXPECT_NE(last.body.find("last-owner"), std::string::npos);
+  EXPECT_EQ(call("DELETE", "/v1/users/" + a_.owner, token_a).status, 409);
+
+  // With a second owner, the first may step down.
+  ASSERT_EQ(call("PATCH", "/v1/users/" + admin_id, token_a, R"({"role":"owner"})").status, 200);
+  EXPECT_EQ(call("PATCH", "/v1/users/" + a_.owner, token_a, R"({"role":"admin"})").status, 200);
+  EXPECT_EQ(call("DELETE", "/v1/users/" + admin_id, token_a).status, 409);  // now the last owner
+  EXPECT_EQ(call("GET", "/v1/users/not-a-uuid", token_a).status, 404);
+}
+
+}  // namespace
+}  // namespace tenantry::testing
