@@ -65,11 +65,16 @@ struct TokenEndpoint {
   awaitable<void> audit(tenancy::TenantId tenant, std::string actor, std::string action,
                         std::string request_id) {
     // Best effort: a failed audit insert must not turn a refusal into a 500.
-    co_await database.tenant_query(
-        tenant, db::Access::kReadWrite,
+    // Entered whatever the tenant's status: attempts on a suspended tenant
+    // are audited too.
+    auto tx = co_await database.tenant_transaction(tenant, db::Access::kReadWrite,
+                                                   db::TenantStatus::kAny);
+    if (!tx) co_return;
+    auto inserted = co_await tx->query(
         "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
         "VALUES ($1, $2, $3, 'auth', $4)",
         tenant, actor, action, request_id);
+    if (inserted) co_await tx->commit();
   }
 
   awaitable<http::Response> password_grant(http::Request& request) {
@@ -89,11 +94,16 @@ struct TokenEndpoint {
     std::optional<std::string> hash, user, role;
     bool user_active = false;
     if (tenant) {
-      auto rows = co_await database.tenant_query(
-          *tenant, db::Access::kReadOnly,
+      // Whatever the tenant's status: a suspended tenant's sign-in fails
+      // like any other, after the same argon2id work.
+      auto tx = co_await database.tenant_transaction(*tenant, db::Access::kReadOnly,
+                                                     db::TenantStatus::kAny);
+      if (!tx) co_return database_problem(tx.error(), request);
+      auto rows = co_await tx->query(
           "SELECT id::text, password_hash, role, status FROM users WHERE lower(email) = lower($1)",
           *email);
       if (!rows) co_return database_problem(rows.error(), request);
+      if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
       if (!rows->empty()) {
         auto row = (*rows)[0];
         user = row[0].as<std::string>();

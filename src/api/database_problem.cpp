@@ -9,6 +9,11 @@
 namespace tenantry::api {
 
 http::Response database_problem(const db::Error& error, const http::Request& request) {
+  if (error.kind == db::ErrorKind::kTenantInactive) {
+    return http::problem(403, "tenant-suspended", "Forbidden",
+                         "this tenant is suspended; contact the platform operator",
+                         request.request_id);
+  }
   if (!error.unavailable()) {
     throw std::logic_error("database error (" + std::string(db::error_class(error.kind)) +
                            "): " + error.message);

@@ -21,6 +21,8 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                       auth::PasswordHasher& hasher, prometheus::Registry& registry);
 // GET/POST /v1/users, GET/PATCH/DELETE /v1/users/{id}: owners and admins.
 void add_user_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher);
+// POST /v1/tenants, PATCH /v1/tenants/{id} (status): platform-admin only.
+void add_tenant_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher);
 // GET /v1/me: the caller's subject, tenant and roles.
 void add_me_routes(http::Router& router);
 // GET /v1/test/sleep?ms=N, /v1/test/db-sleep?ms=N (holds a database

@@ -55,10 +55,12 @@ void add_test_routes(http::Router& router, db::Database& database) {
              [&database](http::Request& request) -> boost::asio::awaitable<http::Response> {
                auto ms = sleep_ms(request);
                if (!ms) co_return bad_ms(request);
-               static const auto kNobody =
-                   *tenancy::TenantId::parse("00000000-0000-0000-0000-000000000000");
-               auto slept = co_await database.tenant_query(
-                   kNobody, db::Access::kReadOnly, "SELECT pg_sleep($1::float8 / 1000)", *ms);
+               // No tenant data: a pooled connection held for `ms`.
+               auto lease = co_await database.primary().acquire();
+               if (!lease) co_return database_problem(lease.error(), request);
+               const db::Param seconds(*ms / 1000.0);
+               const db::Command sleep[] = {{"SELECT pg_sleep($1::float8)", std::span(&seconds, 1)}};
+               auto slept = co_await lease->run(sleep);
                if (!slept) co_return database_problem(slept.error(), request);
                co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
              },

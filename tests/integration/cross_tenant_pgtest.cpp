@@ -71,8 +71,10 @@ TEST_F(CrossTenantTest, TenantBNeverReachesTenantAsResources) {
   auto member_id = std::string(json::parse(member.body).as_object().at("id").as_string());
 
   // A resource of tenant A for every path parameter a route can take.
-  const std::map<std::string, std::string> ids_of_a{{"/v1/users/{id}", member_id}};
-  const std::map<std::string, std::string> bodies{{"PATCH", R"({"role":"viewer"})"}};
+  const std::map<std::string, std::string> ids_of_a{{"/v1/users/{id}", member_id},
+                                                    {"/v1/tenants/{id}", a_.id}};
+  const std::map<std::string, std::string> bodies{{"PATCH /v1/users/{id}", R"({"role":"viewer"})"},
+                                                  {"PATCH /v1/tenants/{id}", R"({"status":"suspended"})"}};
   std::set<std::string> a_ids{a_.id, a_.owner, member_id};
 
   auto routes = http_request(api_.admin_port(), "GET", "/routes");
@@ -96,9 +98,15 @@ TEST_F(CrossTenantTest, TenantBNeverReachesTenantAsResources) {
     ASSERT_NE(id, ids_of_a.end()) << method << " " << pattern
                                   << ": a route with a path parameter not covered by this matrix";
     auto path = std::regex_replace(pattern, std::regex("\\{[^}]+\\}"), id->second);
-    auto body = bodies.count(method) ? bodies.at(method) : "";
+    auto key = method + " " + pattern;
+    auto body = bodies.count(key) ? bodies.at(key) : "";
     auto res = call(method, path, token_b, body);
-    EXPECT_EQ(res.status, 404) << method << " " << path << ": " << res.body;
+    // B's owner: 404 where an owner may call, 403 (the role, whatever the
+    // id) where only operators may.
+    bool owner_may = false;
+    for (const auto& role : route.at("roles").as_array()) owner_may |= role.as_string() == "owner";
+    owner_may |= route.at("roles").as_array().empty();
+    EXPECT_EQ(res.status, owner_may ? 404 : 403) << method << " " << path << ": " << res.body;
     ++checked;
   }
   EXPECT_GE(checked, 5);
@@ -146,6 +154,40 @@ TEST_F(CrossTenantTest, MembersAreManagedByOwnersAndTheLastOwnerStays) {
   EXPECT_EQ(call("PATCH", "/v1/users/" + a_.owner, token_a, R"({"role":"admin"})").status, 200);
   EXPECT_EQ(call("DELETE", "/v1/users/" + admin_id, token_a).status, 409);  // now the last owner
   EXPECT_EQ(call("GET", "/v1/users/not-a-uuid", token_a).status, 404);
+}
+
+TEST_F(CrossTenantTest, OperatorsCreateAndSuspendTenants) {
+  auto claims = TestKeys::claims();
+  claims["tid"] = b_.id;
+  claims["sub"] = "operator-1";
+  claims["roles"] = {"platform-admin"};
+  auto operator_token = api_.keys().token(claims);
+  auto token_a = owner_token(a_);
+  EXPECT_EQ(call("POST", "/v1/tenants", token_a, R"({"slug":"x"})").status, 403);  // owners are not operators
+
+  auto created = call("POST", "/v1/tenants", operator_token,
+                      R"({"slug":"tenant-c","name":"C","owner_email":"owner@c.example","owner_password":"a long password"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(call("POST", "/v1/tenants", operator_token,
+                 R"({"slug":"tenant-c","name":"C2","owner_email":"o@c.example","owner_password":"a long password"})")
+                .status,
+            409);
+
+  ASSERT_EQ(call("GET", "/v1/users", token_a).status, 200);
+  auto suspended = call("PATCH", "/v1/tenants/" + a_.id, operator_token, R"({"status":"suspended"})");
+  ASSERT_EQ(suspended.status, 200) << suspended.body;
+  auto refused = call("GET", "/v1/users", token_a);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("tenant-suspended"), std::string::npos);
+  auto sign_in = http_request(api_.port(), "POST", "/v1/auth/token",
+                              {{"Content-Type", "application/x-www-form-urlencoded"}},
+                              "grant_type=password&tenant=tenant-a&username=owner%40a.example&password=" + a_.password);
+  EXPECT_EQ(sign_in.status, 400) << sign_in.body;  // invalid_grant while suspended
+
+  ASSERT_EQ(call("PATCH", "/v1/tenants/" + a_.id, operator_token, R"({"status":"active"})").status, 200);
+  EXPECT_EQ(call("GET", "/v1/users", token_a).status, 200);
+  EXPECT_EQ(call("PATCH", "/v1/tenants/00000000-0000-4000-8000-0000000000ff", operator_token,
+                 R"({"status":"active"})").status, 404);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ std::string_view error_class(ErrorKind kind) {
     case ErrorKind::kSerialization: return "serialization";
     case ErrorKind::kPermission: return "permission";
     case ErrorKind::kData: return "data";
+    case ErrorKind::kTenantInactive: return "tenant_inactive";
     case ErrorKind::kQuery: return "query";
   }
   return "query";
@@ -35,6 +36,7 @@ ErrorKind kind_of_sqlstate(std::string_view sqlstate) {
   if (sqlstate == "40001" || sqlstate == "40P01") return ErrorKind::kSerialization;
   if (sqlstate == "42501") return ErrorKind::kPermission;
   if (starts("22")) return ErrorKind::kData;
+  if (sqlstate == "TN001") return ErrorKind::kTenantInactive;
   return ErrorKind::kQuery;
 }
 

@@ -18,6 +18,7 @@ enum class ErrorKind {
   kSerialization,  // 40001 or 40P01: retrying the whole transaction may succeed
   kPermission,     // 42501: a grant or a row-level security policy refused it
   kData,           // SQLSTATE class 22: a value the column type does not accept
+  kTenantInactive, // TN001 from app_enter_tenant: the tenant is suspended or absent
   kQuery,          // any other server error (syntax, undefined column...): a bug
 };
 

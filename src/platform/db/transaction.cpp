@@ -25,8 +25,9 @@ asio::awaitable<void> roll_back_if_open(Lease& lease) {
 
 }  // namespace
 
-Transaction::Transaction(Lease lease, Access access, std::optional<Param> tenant)
-    : lease_(std::move(lease)), access_(access), tenant_(std::move(tenant)) {}
+Transaction::Transaction(Lease lease, Access access, std::string_view scope_sql,
+                         std::optional<Param> scope)
+    : lease_(std::move(lease)), access_(access), scope_sql_(scope_sql), scope_(std::move(scope)) {}
 
 asio::awaitable<Result<Rows>> Transaction::run_statement(std::string_view sql,
                                                          std::vector<Param> params) {
@@ -35,7 +36,7 @@ asio::awaitable<Result<Rows>> Transaction::run_statement(std::string_view sql,
   std::size_t count = 0;
   if (!begun_) {
     commands[count++] = {begin_sql(access_)};
-    if (tenant_) commands[count++] = {kSetTenant, std::span(&*tenant_, 1)};
+    if (scope_) commands[count++] = {scope_sql_, std::span(&*scope_, 1)};
   }
   commands[count++] = {sql, params};
   auto result = co_await lease_.run(std::span(commands, count));
@@ -66,22 +67,25 @@ asio::awaitable<Result<void>> Transaction::rollback() { return finish("ROLLBACK"
 
 asio::awaitable<Result<TenantTransaction>> TenantTransaction::begin(Pool& pool,
                                                                     const tenancy::TenantId& tenant,
-                                                                    Access access) {
+                                                                    Access access,
+                                                                    TenantStatus status) {
   Param tenant_param(tenant);  // copied before the first suspension
   auto lease = co_await pool.acquire();
   if (!lease) co_return lease.error();
-  co_return TenantTransaction(std::move(*lease), access, std::move(tenant_param));
+  co_return TenantTransaction(std::move(*lease), access,
+                              status == TenantStatus::kAny ? kSetTenantAnyStatus : kSetTenant,
+                              std::move(tenant_param));
 }
 
 asio::awaitable<Result<SystemTransaction>> SystemTransaction::begin(Pool& pool, Access access) {
   auto lease = co_await pool.acquire();
   if (!lease) co_return lease.error();
-  co_return SystemTransaction(std::move(*lease), access, std::nullopt);
+  co_return SystemTransaction(std::move(*lease), access, {}, std::nullopt);
 }
 
 asio::awaitable<Result<TenantTransaction>> Database::tenant_transaction(
-    const tenancy::TenantId& tenant, Access access) {
-  return TenantTransaction::begin(pool_for(access), tenant, access);
+    const tenancy::TenantId& tenant, Access access, TenantStatus status) {
+  return TenantTransaction::begin(pool_for(access), tenant, access, status);
 }
 
 asio::awaitable<Result<Rows>> Database::scoped_statement(std::string_view set_scope, Param scope,

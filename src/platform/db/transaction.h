@@ -1,6 +1,8 @@
 // The only ways to PostgreSQL data. A request handler uses a tenant
-// transaction: BEGIN; SELECT set_config('app.tenant_id', $1, true); ...;
-// COMMIT, so Row-Level Security shows it one tenant's rows and the setting
+// transaction: BEGIN; SELECT app_enter_tenant($1); ...; COMMIT, where
+// app_enter_tenant (migration 0004) does set_config('app.tenant_id', $1,
+// true) and refuses a tenant that is not active (ErrorKind::kTenantInactive).
+// So Row-Level Security shows the transaction one tenant's rows and the setting
 // ends with the transaction (never a session-level SET, which would leak to
 // the next user of a pooled connection). Workers and the operator CLI use a
 // SystemTransaction on a pool that connects as the tenantry_system role,
@@ -19,9 +21,13 @@ namespace tenantry::db {
 
 enum class Access { kReadWrite, kReadOnly };
 
-// The statement that scopes a transaction to a tenant for Row-Level
-// Security: local to the transaction, never a session-level SET.
-inline constexpr std::string_view kSetTenant = "SELECT set_config('app.tenant_id', $1, true)";
+// The statements that scope a transaction to a tenant for Row-Level
+// Security: local to the transaction, never a session-level SET. The second
+// also enters a suspended (or not yet created) tenant: platform operations.
+inline constexpr std::string_view kSetTenant = "SELECT app_enter_tenant($1)";
+inline constexpr std::string_view kSetTenantAnyStatus = "SELECT app_enter_tenant($1, true)";
+
+enum class TenantStatus { kActiveOnly, kAny };
 
 // Statements of one transaction on one leased connection. BEGIN goes out
 // with the first statement, in the same round trip. A statement that fails
@@ -42,7 +48,8 @@ class Transaction {
   boost::asio::awaitable<Result<void>> rollback();
 
  protected:
-  Transaction(Lease lease, Access access, std::optional<Param> tenant);
+  // `scope_sql` with `scope` as $1 goes out after BEGIN (nothing when empty).
+  Transaction(Lease lease, Access access, std::string_view scope_sql, std::optional<Param> scope);
 
  private:
   boost::asio::awaitable<Result<Rows>> run_statement(std::string_view sql, std::vector<Param> params);
@@ -50,7 +57,8 @@ class Transaction {
 
   Lease lease_;
   Access access_;
-  std::optional<Param> tenant_;
+  std::string_view scope_sql_;
+  std::optional<Param> scope_;
   bool begun_ = false;
   bool finished_ = false;
 };
@@ -58,9 +66,9 @@ class Transaction {
 class TenantTransaction : public Transaction {
  public:
   // Leases a connection from `pool`; sends nothing yet.
-  static boost::asio::awaitable<Result<TenantTransaction>> begin(Pool& pool,
-                                                                 const tenancy::TenantId& tenant,
-                                                                 Access access = Access::kReadWrite);
+  static boost::asio::awaitable<Result<TenantTransaction>> begin(
+      Pool& pool, const tenancy::TenantId& tenant, Access access = Access::kReadWrite,
+      TenantStatus status = TenantStatus::kActiveOnly);
 
  private:
   using Transaction::Transaction;
@@ -84,7 +92,9 @@ class Database {
 
   // kReadOnly transactions use the read pool and say BEGIN READ ONLY.
   boost::asio::awaitable<Result<TenantTransaction>> tenant_transaction(
-      const tenancy::TenantId& tenant, Access access = Access::kReadWrite);
+      const tenancy::TenantId& tenant, Access access = Access::kReadWrite,
+      TenantStatus status = TenantStatus::kActiveOnly);
+  Pool& primary() { return primary_; }
 
   // One statement in its own tenant transaction: BEGIN, set_config, the
   // statement and COMMIT in one round trip.

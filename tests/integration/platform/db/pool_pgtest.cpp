@@ -264,6 +264,8 @@ TEST_F(PoolTest, AfterAFailedConnectThePoolBacksOffInsteadOfRetryingAtOnce) {
 // classified, and the same pool serves again once PostgreSQL is back.
 TEST_F(PoolTest, APostgresRestartUnderLoadRecoversWithoutHangingCalls) {
   pg_.migrate();
+  as_superuser(pg_.port(), "INSERT INTO tenants (id, slug, name) VALUES "
+                           "('00000000-0000-4000-8000-00000000000a', 'load', 'Load')");
   auto settings = config(4);
   settings.acquire_timeout = 500ms;
   settings.backoff_max = 500ms;

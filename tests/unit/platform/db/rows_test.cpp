@@ -85,6 +85,7 @@ TEST(Error, ClassifiesSqlStates) {
   EXPECT_EQ(kind_of_sqlstate("08006"), ErrorKind::kConnection);
   EXPECT_EQ(kind_of_sqlstate("22P02"), ErrorKind::kData);
   EXPECT_EQ(kind_of_sqlstate("42P01"), ErrorKind::kQuery);
+  EXPECT_EQ(kind_of_sqlstate("TN001"), ErrorKind::kTenantInactive);
   EXPECT_TRUE(Error{ErrorKind::kPoolTimeout}.unavailable());
   EXPECT_FALSE(Error{ErrorKind::kConstraint}.unavailable());
   EXPECT_EQ(error_class(ErrorKind::kPoolTimeout), "pool_timeout");

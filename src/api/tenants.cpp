@@ -1,0 +1,135 @@
+// Tenant provisioning for platform operators (role platform-admin):
+// POST /v1/tenants creates a tenant and its owner; PATCH /v1/tenants/{id}
+// changes its status (active, suspended). A suspended tenant's requests are
+// refused (403 tenant-suspended) by every replica from its next transaction
+// on: app_enter_tenant checks the status in the statement that scopes each
+// tenant transaction. Both run as the application role, in a transaction
+// scoped to the tenant concerned (entered whatever its status).
+#include <openssl/rand.h>
+
+#include <boost/json.hpp>
+
+#include "api/database_problem.h"
+#include "api/routes.h"
+#include "platform/http/problem.h"
+
+namespace tenantry::api {
+namespace {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+const std::vector<std::string> kOperators = {"platform-admin"};
+
+http::Response bad_request(const http::Request& request, std::string_view detail) {
+  return http::problem(400, "invalid-body", "Bad Request", detail, request.request_id);
+}
+
+std::optional<std::string> string_field(const json::object& body, std::string_view name) {
+  auto* value = body.if_contains(name);
+  if (!value || !value->is_string()) return std::nullopt;
+  return std::string(value->as_string());
+}
+
+std::optional<json::object> object_body(const http::Request& request) {
+  boost::system::error_code ec;
+  auto value = json::parse(request.body, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  return std::move(value.as_object());
+}
+
+std::string new_uuid() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness");
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;  // version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  char text[37];
+  std::snprintf(text, sizeof text,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
+                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
+                bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+  return text;
+}
+
+struct Tenants {
+  db::Database& database;
+  auth::PasswordHasher& hasher;
+
+  awaitable<http::Response> create(http::Request& request) {
+    auto body = object_body(request);
+    if (!body) co_return bad_request(request, "the body must be a JSON object");
+    auto slug = string_field(*body, "slug"), name = string_field(*body, "name"),
+         email = string_field(*body, "owner_email"), password = string_field(*body, "owner_password");
+    if (!slug || !name || !email || !password)
+      co_return bad_request(request, "slug, name, owner_email and owner_password are required");
+    if (password->size() < 12 || password->size() > 1024)
+      co_return bad_request(request, "owner_password: expected 12 to 1024 characters");
+    auto hash = co_await hasher.hash(*password);
+    if (!hash) co_return http::problem(503, "overloaded", "Service Unavailable", "retry shortly", request.request_id);
+
+    auto tenant = *tenancy::TenantId::parse(new_uuid());
+    auto tx = co_await database.tenant_transaction(tenant, db::Access::kReadWrite, db::TenantStatus::kAny);
+    if (!tx) co_return database_problem(tx.error(), request);
+    auto created = co_await tx->query("INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $3)", tenant, *slug, *name);
+    if (!created) {
+      if (created.error().kind == db::ErrorKind::kConstraint)
+        co_return http::problem(409, "conflict", "Conflict", "the slug is taken or invalid (lowercase letters, digits, '-')", request.request_id);
+      co_return database_problem(created.error(), request);
+    }
+    auto owner = co_await tx->query(
+        "INSERT INTO users (tenant_id, id, email, password_hash, role) "
+        "VALUES ($1, gen_random_uuid(), $2, $3, 'owner') RETURNING id::text",
+        tenant, *email, *hash);
+    if (!owner && owner.error().kind == db::ErrorKind::kConstraint)
+      co_return bad_request(request, "owner_email: expected an email address");
+    if (!owner) co_return database_problem(owner.error(), request);
+    auto audited = co_await tx->query(
+        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
+        "VALUES ($1, $2, 'tenant_created', 'tenant', $3)",
+        tenant, request.principal->subject, request.request_id);
+    if (!audited) co_return database_problem(audited.error(), request);
+    if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
+    json::object out{{"id", tenant.str()}, {"slug", *slug}, {"name", *name}, {"status", "active"},
+                     {"owner_id", (*owner)[0][0].as<std::string>()}};
+    auto response = http::Response::json(201, json::serialize(out));
+    response.with_header("Location", "/v1/tenants/" + tenant.str());
+    co_return response;
+  }
+
+  awaitable<http::Response> patch(http::Request& request) {
+    auto tenant = tenancy::TenantId::parse(request.param("id").value_or(""));
+    if (!tenant) co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
+    auto body = object_body(request);
+    if (!body) co_return bad_request(request, "the body must be a JSON object");
+    auto status = string_field(*body, "status");
+    if (!status || (*status != "active" && *status != "suspended"))
+      co_return bad_request(request, "status: expected active or suspended");
+    auto tx = co_await database.tenant_transaction(*tenant, db::Access::kReadWrite, db::TenantStatus::kAny);
+    if (!tx) co_return database_problem(tx.error(), request);
+    auto rows = co_await tx->query(
+        "UPDATE tenants SET status = $2 WHERE id = $1 RETURNING slug, name", *tenant, *status);
+    if (!rows) co_return database_problem(rows.error(), request);
+    if (rows->empty()) co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
+    auto audited = co_await tx->query(
+        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id, details) "
+        "VALUES ($1, $2, 'tenant_status_changed', 'tenant', $3, jsonb_build_object('status', $4::text))",
+        *tenant, request.principal->subject, request.request_id, *status);
+    if (!audited) co_return database_problem(audited.error(), request);
+    if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
+    json::object out{{"id", tenant->str()}, {"slug", (*rows)[0][0].as<std::string>()},
+                     {"name", (*rows)[0][1].as<std::string>()}, {"status", *status}};
+    co_return http::Response::json(200, json::serialize(out));
+  }
+};
+
+}  // namespace
+
+void add_tenant_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher) {
+  auto tenants = std::make_shared<Tenants>(Tenants{database, hasher});
+  router.add("POST", "/v1/tenants", [tenants](http::Request& r) { return tenants->create(r); },
+             {.roles = kOperators});
+  router.add("PATCH", "/v1/tenants/{id}", [tenants](http::Request& r) { return tenants->patch(r); },
+             {.roles = kOperators});
+}
+
+}  // namespace tenantry::api
