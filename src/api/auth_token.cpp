@@ -1,7 +1,8 @@
 // POST /v1/auth/token (OAuth 2.0 token endpoint, RFC 6749) and POST
 // /v1/auth/revoke (RFC 7009). Grants: password (tenant slug, email,
-// password; argon2id) and refresh_token (rotated on every use; the reuse of
-// a rotated token revokes its whole family). Errors are RFC 6749's JSON
+// password; argon2id), refresh_token (rotated on every use; the reuse of
+// a rotated token revokes its whole family) and client_credentials (a
+// service account's client id and secret; no refresh token). Errors are RFC 6749's JSON
 // ({"error": "invalid_grant"}); every failed sign-in looks the same to the
 // client, takes as long (unknown tenants and users are verified against a
 // dummy hash), is counted, and audited when the tenant exists.
@@ -130,6 +131,35 @@ struct TokenEndpoint {
     co_return co_await issue(request, *tenant, *user, *role, *tx, "");
   }
 
+  awaitable<http::Response> client_credentials_grant(http::Request& request) {
+    auto client_id = request.form_param("client_id"), secret = request.form_param("client_secret");
+    if (!client_id || !secret || secret->empty()) co_return oauth_error(400, "invalid_request");
+    auto refuse = [&] {
+      failures.Add({{"grant", "client_credentials"}}).Increment();
+      return oauth_error(401, "invalid_client");
+    };
+    auto dot = client_id->find('.');
+    auto tenant = tenancy::TenantId::parse(std::string_view(*client_id).substr(0, dot));
+    auto account = dot == std::string::npos
+                       ? std::nullopt
+                       : tenancy::TenantId::parse(std::string_view(*client_id).substr(dot + 1));
+    if (!tenant || !account) co_return refuse();
+    auto rows = co_await database.tenant_query(
+        *tenant, db::Access::kReadOnly,
+        "SELECT role, secret_hash FROM service_accounts WHERE id = $1 AND status = 'active'",
+        account->str());
+    if (!rows && rows.error().kind == db::ErrorKind::kTenantInactive) co_return refuse();
+    if (!rows) co_return database_problem(rows.error(), request);
+    if (rows->empty() || !auth::same_hash(auth::sha256_hex(*secret), (*rows)[0][1].as<std::string_view>()))
+      co_return refuse();
+    json::object body{{"access_token", issuer.access_token(account->str(), *tenant, {(*rows)[0][0].as<std::string>()})},
+                      {"token_type", "Bearer"},
+                      {"expires_in", issuer.config().access_ttl.count()}};
+    auto response = http::Response::json(200, json::serialize(body));
+    response.with_header("Cache-Control", "no-store");
+    co_return response;
+  }
+
   awaitable<http::Response> refresh_grant(http::Request& request) {
     auto token = request.form_param("refresh_token");
     if (!token || token->empty()) co_return oauth_error(400, "invalid_request");
@@ -197,6 +227,8 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                if (!grant) co_return oauth_error(400, "invalid_request");
                if (*grant == "password") co_return co_await endpoint->password_grant(request);
                if (*grant == "refresh_token") co_return co_await endpoint->refresh_grant(request);
+               if (*grant == "client_credentials")
+                 co_return co_await endpoint->client_credentials_grant(request);
                co_return oauth_error(400, "unsupported_grant_type");
              },
              {.anonymous = true});

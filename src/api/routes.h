@@ -16,13 +16,16 @@ void add_health_routes(http::Router& router, Dependencies& dependencies,
                        std::function<bool()> draining);
 // GET /v1/ping: touches PostgreSQL and Redis.
 void add_ping_routes(http::Router& router, db::Database& database, Dependencies& dependencies);
-// POST /v1/auth/token (password and refresh_token grants), POST /v1/auth/revoke.
+// POST /v1/auth/token (password, refresh_token and client_credentials
+// grants), POST /v1/auth/revoke.
 void add_token_routes(http::Router& router, db::Database& database, auth::TokenIssuer& issuer,
                       auth::PasswordHasher& hasher, prometheus::Registry& registry);
 // GET/POST /v1/users, GET/PATCH/DELETE /v1/users/{id}: owners and admins.
 void add_user_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher);
 // POST /v1/tenants, PATCH /v1/tenants/{id} (status): platform-admin only.
 void add_tenant_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher);
+// POST/GET /v1/service-accounts, DELETE /v1/service-accounts/{id}.
+void add_service_account_routes(http::Router& router, db::Database& database);
 // GET /v1/me: the caller's subject, tenant and roles.
 void add_me_routes(http::Router& router);
 // GET /v1/test/sleep?ms=N, /v1/test/db-sleep?ms=N (holds a database

@@ -69,13 +69,17 @@ TEST_F(CrossTenantTest, TenantBNeverReachesTenantAsResources) {
                      R"({"email":"member@a.example","role":"member","password":"a long password"})");
   ASSERT_EQ(member.status, 201) << member.body;
   auto member_id = std::string(json::parse(member.body).as_object().at("id").as_string());
+  auto account = call("POST", "/v1/service-accounts", token_a, R"({"name":"ci","role":"member"})");
+  ASSERT_EQ(account.status, 201) << account.body;
+  auto account_id = std::string(json::parse(account.body).as_object().at("id").as_string());
 
   // A resource of tenant A for every path parameter a route can take.
   const std::map<std::string, std::string> ids_of_a{{"/v1/users/{id}", member_id},
-                                                    {"/v1/tenants/{id}", a_.id}};
+                                                    {"/v1/tenants/{id}", a_.id},
+                                                    {"/v1/service-accounts/{id}", account_id}};
   const std::map<std::string, std::string> bodies{{"PATCH /v1/users/{id}", R"({"role":"viewer"})"},
                                                   {"PATCH /v1/tenants/{id}", R"({"status":"suspended"})"}};
-  std::set<std::string> a_ids{a_.id, a_.owner, member_id};
+  std::set<std::string> a_ids{a_.id, a_.owner, member_id, account_id};
 
   auto routes = http_request(api_.admin_port(), "GET", "/routes");
   ASSERT_EQ(routes.status, 200) << routes.body;

@@ -166,5 +166,37 @@ TEST_F(SignInTest, RevokingARefreshTokenEndsItsFamily) {
   EXPECT_EQ(post("/v1/auth/revoke", {{"token", "unknown"}}).status, 200);  // RFC 7009
 }
 
+TEST_F(SignInTest, ServiceAccountsUseClientCredentials) {
+  auto owner = sign_in(password_);
+  ASSERT_EQ(owner.status, 200) << owner.body;
+  std::vector<std::pair<std::string, std::string>> auth{
+      {"Authorization", "Bearer " + field(owner, "access_token")}, {"Content-Type", "application/json"}};
+  auto created = http_request(api_.port(), "POST", "/v1/service-accounts", auth,
+                              R"({"name":"ci","role":"member"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto client_id = field(created, "client_id"), secret = field(created, "client_secret");
+  auto listed = http_request(api_.port(), "GET", "/v1/service-accounts", auth);
+  EXPECT_EQ(listed.body.find(secret), std::string::npos) << "the secret is shown only once";
+
+  auto grant = post("/v1/auth/token", {{"grant_type", "client_credentials"}, {"client_id", client_id},
+                                       {"client_secret", secret}});
+  ASSERT_EQ(grant.status, 200) << grant.body;
+  EXPECT_EQ(json::parse(grant.body).as_object().count("refresh_token"), 0u);
+  auto me = http_request(api_.port(), "GET", "/v1/me",
+                         {{"Authorization", "Bearer " + field(grant, "access_token")}});
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(json::parse(me.body).as_object().at("roles").as_array(), json::array{"member"});
+  EXPECT_EQ(json::parse(me.body).as_object().at("subject").as_string(), field(created, "id"));
+
+  auto wrong = post("/v1/auth/token", {{"grant_type", "client_credentials"}, {"client_id", client_id},
+                                       {"client_secret", secret + "x"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.body, R"({"error":"invalid_client"})");
+  EXPECT_EQ(http_request(api_.port(), "DELETE", "/v1/service-accounts/" + field(created, "id"), auth).status, 204);
+  auto disabled = post("/v1/auth/token", {{"grant_type", "client_credentials"}, {"client_id", client_id},
+                                          {"client_secret", secret}});
+  EXPECT_EQ(disabled.status, 401) << "a disabled account gets no token";
+}
+
 }  // namespace
 }  // namespace tenantry::testing

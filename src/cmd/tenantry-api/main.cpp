@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
   if (issuer) api::add_token_routes(router, database, *issuer, hasher, metrics.registry());
   api::add_user_routes(router, database, hasher);
   api::add_tenant_routes(router, database, hasher);
+  api::add_service_account_routes(router, database);
   api::add_ping_routes(router, database, dependencies);
   if (config.test_endpoints) {
     logger.warn("test endpoints enabled");

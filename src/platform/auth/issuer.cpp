@@ -1,6 +1,7 @@
 // Signing access tokens and making refresh tokens.
 #include "platform/auth/issuer.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -40,14 +41,21 @@ std::string TokenIssuer::access_token(const std::string& subject, const tenancy:
   return sign(*key_->get(), json::serialize(claims));
 }
 
-RefreshToken new_refresh_token(const tenancy::TenantId& tenant) {
+std::string random_secret() {
   unsigned char secret[32];
   if (RAND_bytes(secret, sizeof secret) != 1) throw std::runtime_error("no randomness");
+  return base64url_encode(std::string_view(reinterpret_cast<char*>(secret), sizeof secret));
+}
+
+RefreshToken new_refresh_token(const tenancy::TenantId& tenant) {
   RefreshToken out;
-  out.token = "rt1." + tenant.str() + "." +
-              base64url_encode(std::string_view(reinterpret_cast<char*>(secret), sizeof secret));
+  out.token = "rt1." + tenant.str() + "." + random_secret();
   out.hash = refresh_token_hash(out.token);
   return out;
+}
+
+bool same_hash(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::optional<tenancy::TenantId> refresh_token_tenant(std::string_view token) {
@@ -56,9 +64,11 @@ std::optional<tenancy::TenantId> refresh_token_tenant(std::string_view token) {
   return tenancy::TenantId::parse(token.substr(4, 36));
 }
 
-std::string refresh_token_hash(std::string_view token) {
+std::string refresh_token_hash(std::string_view token) { return sha256_hex(token); }
+
+std::string sha256_hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   for (unsigned char byte : digest) {

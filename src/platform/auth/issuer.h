@@ -48,4 +48,11 @@ RefreshToken new_refresh_token(const tenancy::TenantId& tenant);
 std::optional<tenancy::TenantId> refresh_token_tenant(std::string_view token);
 std::string refresh_token_hash(std::string_view token);
 
+// 256 random bits, base64url: service-account secrets.
+std::string random_secret();
+// SHA-256, hex: how high-entropy secrets are stored.
+std::string sha256_hex(std::string_view text);
+// Compares two stored hashes in constant time.
+bool same_hash(std::string_view a, std::string_view b);
+
 }  // namespace tenantry::auth

@@ -1,0 +1,107 @@
+// Service accounts, a tenant's non-human clients: POST/GET
+// /v1/service-accounts and DELETE /v1/service-accounts/{id} (disable), for
+// owners and admins. The client secret is shown once, at creation; only its
+// SHA-256 is stored. The client id is "<tenant id>.<account id>", so the
+// token endpoint knows which tenant to look in. Another tenant's account
+// is 404.
+#include <boost/json.hpp>
+
+#include "api/database_problem.h"
+#include "api/routes.h"
+#include "platform/http/problem.h"
+
+namespace tenantry::api {
+namespace {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+const std::vector<std::string> kManagers = {"owner", "admin"};
+
+struct ServiceAccounts {
+  db::Database& database;
+
+  awaitable<http::Response> create(http::Request& request) {
+    boost::system::error_code ec;
+    auto value = json::parse(request.body, ec);
+    if (ec || !value.is_object())
+      co_return http::problem(400, "invalid-body", "Bad Request", "the body must be a JSON object", request.request_id);
+    auto* name = value.as_object().if_contains("name");
+    auto* role = value.as_object().if_contains("role");
+    if (!name || !name->is_string() || !role || !role->is_string())
+      co_return http::problem(400, "invalid-body", "Bad Request", "name and role (admin, member or viewer) are required", request.request_id);
+    auto tenant = request.principal->tenant;
+    auto secret = auth::random_secret();
+    auto tx = co_await database.tenant_transaction(tenant);
+    if (!tx) co_return database_problem(tx.error(), request);
+    auto rows = co_await tx->query(
+        "INSERT INTO service_accounts (tenant_id, id, name, role, secret_hash) "
+        "VALUES ($1, gen_random_uuid(), $2, $3, $4) RETURNING id::text",
+        tenant, std::string(name->as_string()), std::string(role->as_string()), auth::sha256_hex(secret));
+    if (!rows && rows.error().kind == db::ErrorKind::kConstraint)
+      co_return http::problem(400, "invalid-body", "Bad Request", "name: 1 to 200 characters; role: admin, member or viewer", request.request_id);
+    if (!rows) co_return database_problem(rows.error(), request);
+    auto id = (*rows)[0][0].as<std::string>();
+    auto audited = co_await tx->query(
+        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
+        "VALUES ($1, $2, 'service_account_created', $3, $4)",
+        tenant, request.principal->subject, "service_account:" + id, request.request_id);
+    if (!audited) co_return database_problem(audited.error(), request);
+    if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
+    json::object out{{"id", id},
+                     {"client_id", tenant.str() + "." + id},
+                     {"client_secret", secret},
+                     {"name", name->as_string()},
+                     {"role", role->as_string()}};
+    auto response = http::Response::json(201, json::serialize(out));
+    response.with_header("Cache-Control", "no-store");
+    co_return response;
+  }
+
+  awaitable<http::Response> list(http::Request& request) {
+    auto rows = co_await database.tenant_query(
+        request.principal->tenant, db::Access::kReadOnly,
+        "SELECT id::text, name, role, status FROM service_accounts ORDER BY created_at, id");
+    if (!rows) co_return database_problem(rows.error(), request);
+    json::array accounts;
+    for (auto row : *rows) {
+      accounts.push_back(json::object{{"id", row[0].as<std::string>()}, {"name", row[1].as<std::string>()},
+                                      {"role", row[2].as<std::string>()}, {"status", row[3].as<std::string>()}});
+    }
+    co_return http::Response::json(200, json::serialize(json::object{{"service_accounts", std::move(accounts)}}));
+  }
+
+  awaitable<http::Response> disable(http::Request& request) {
+    auto id = tenancy::TenantId::parse(request.param("id").value_or(""));  // any UUID
+    auto not_found = http::problem(404, "not-found", "Not Found", "no such service account", request.request_id);
+    if (!id) co_return not_found;
+    auto tenant = request.principal->tenant;
+    auto tx = co_await database.tenant_transaction(tenant);
+    if (!tx) co_return database_problem(tx.error(), request);
+    auto rows = co_await tx->query(
+        "UPDATE service_accounts SET status = 'disabled' WHERE id = $1 RETURNING id", id->str());
+    if (!rows) co_return database_problem(rows.error(), request);
+    if (rows->empty()) co_return not_found;
+    auto audited = co_await tx->query(
+        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
+        "VALUES ($1, $2, 'service_account_disabled', $3, $4)",
+        tenant, request.principal->subject, "service_account:" + id->str(), request.request_id);
+    if (!audited) co_return database_problem(audited.error(), request);
+    if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
+    co_return http::Response{204, "application/json", {}, ""};
+  }
+};
+
+}  // namespace
+
+void add_service_account_routes(http::Router& router, db::Database& database) {
+  auto accounts = std::make_shared<ServiceAccounts>(ServiceAccounts{database});
+  router.add("POST", "/v1/service-accounts", [accounts](http::Request& r) { return accounts->create(r); },
+             {.roles = kManagers});
+  router.add("GET", "/v1/service-accounts", [accounts](http::Request& r) { return accounts->list(r); },
+             {.roles = kManagers});
+  router.add("DELETE", "/v1/service-accounts/{id}",
+             [accounts](http::Request& r) { return accounts->disable(r); }, {.roles = kManagers});
+}
+
+}  // namespace tenantry::api
