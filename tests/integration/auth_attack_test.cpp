@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
 
+#include <signal.h>
+
 #include <boost/json.hpp>
+#include <filesystem>
 
 #include "platform/auth/base64url.h"
 #include "platform/auth/jwt.h"
@@ -167,6 +170,27 @@ TEST_F(AuthAttackTest, AnonymousRoutesNeedNoToken) {
   EXPECT_EQ(get({}, "/v1/test/noop").status, 200);
   expect_refused(get({}, "/v1/test/noop-authenticated"), "noop-authenticated without a token");
   EXPECT_EQ(get({{"Authorization", "Bearer " + token()}}, "/v1/test/noop-authenticated").status, 200);
+}
+
+// Rotation without waiting for the check interval: a new JWKS file and
+// SIGHUP, with the periodic check set to a minute.
+TEST(AuthKeyReload, SighupReReadsTheJwksFile) {
+  ApiProcess api("postgresql://tenantry_app@127.0.0.1:1/tenantry", "redis://127.0.0.1:1",
+                 {{"TENANTRY_JWKS_CHECK_MS", "60000"}});
+  TempDir dir;
+  TestKeys next(dir.path());
+  auto me = [&](const std::string& token) {
+    return http_request(api.port(), "GET", "/v1/me", {{"Authorization", "Bearer " + token}}).status;
+  };
+  ASSERT_EQ(me(api.keys().token()), 200);
+  EXPECT_EQ(me(next.token()), 401);
+  std::filesystem::copy_file(next.jwks_path(), api.keys().jwks_path(),
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(me(next.token()), 401);  // not before the signal: the check is a minute away
+  api.process().signal(SIGHUP);
+  EXPECT_TRUE(wait_until([&] { return me(next.token()) == 200; }, std::chrono::seconds(5)));
+  EXPECT_EQ(me(api.keys().token()), 401);  // the old key is gone from the file
+  EXPECT_TRUE(api.process().running());
 }
 
 }  // namespace

@@ -198,5 +198,27 @@ TEST_F(SignInTest, ServiceAccountsUseClientCredentials) {
   EXPECT_EQ(disabled.status, 401) << "a disabled account gets no token";
 }
 
+TEST_F(SignInTest, AnOperatorMayGiveTheOwnersPasswordOnStandardInput) {
+  TempDir dir;
+  auto ctl = (binary_dir() / "bin/tenantryctl").string();
+  ChildProcess create({"/bin/sh", "-c",
+                       "printf 'chosen by the operator\\n' | " + ctl +
+                           " tenant create --slug beta --name Beta --owner-email o@beta.example "
+                           "--password-stdin"},
+                      {{"SYSTEM_DATABASE_URL", pg_.system_url()}}, dir.path() / "create.log");
+  ASSERT_EQ(create.wait(30s), 0) << create.log();
+  EXPECT_EQ(create.log().find("password"), std::string::npos) << create.log();
+  EXPECT_EQ(sign_in("chosen by the operator", "o@beta.example", "beta").status, 200);
+
+  ChildProcess short_one({"/bin/sh", "-c",
+                          "printf 'short\\n' | " + ctl +
+                              " tenant create --slug gamma --name G --owner-email o@g.example "
+                              "--password-stdin"},
+                         {{"SYSTEM_DATABASE_URL", pg_.system_url()}}, dir.path() / "short.log");
+  EXPECT_EQ(short_one.wait(30s), 2);
+  EXPECT_EQ(short_one.log(),
+            "tenantryctl: --password-stdin: the password must have 12 to 1024 characters\n");
+}
+
 }  // namespace
 }  // namespace tenantry::testing

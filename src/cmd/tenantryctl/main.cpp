@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -55,9 +56,12 @@ constexpr const char* kHelp = R"(tenantryctl: operate a Tenantry installation.
   tenantryctl keys list --dir DIR
       Prints each kid in jwks.json, marking the signing key.
   tenantryctl tenant create --slug SLUG --name NAME --owner-email EMAIL
+                            [--password-stdin]
       Creates a tenant and its owner in one transaction, as tenantry_system
       (SYSTEM_DATABASE_URL). Prints the tenant id, the owner's id and a
-      one-time password for the owner (argon2id-hashed; shown only once).
+      one-time password for the owner (argon2id-hashed; shown only once), or
+      with --password-stdin takes the owner's password from the first line
+      of standard input (12 to 1024 characters) and prints no password.
   tenantryctl token mint --dir DIR --tenant UUID --subject SUB --roles R1,R2
                          [--ttl SECONDS] [--issuer ISS] [--audience AUD]
       Prints an access token signed with DIR/signing-key.pem (defaults: ttl
@@ -81,6 +85,7 @@ struct Options {
   long publish_wait_ms = 2000;
   std::string tenant, subject, roles, issuer = "tenantry", audience = "tenantry-api";
   std::string slug, name, owner_email;
+  bool password_stdin = false;
   long ttl = 900;
 };
 
@@ -100,6 +105,10 @@ Options parse_options(const std::vector<std::string>& args, const std::vector<st
     const auto& flag = args[i];
     if (std::find(allowed.begin(), allowed.end(), flag) == allowed.end())
       throw UsageError("unknown option '" + flag + "'");
+    if (flag == "--password-stdin") {  // the only flag without a value
+      options.password_stdin = true;
+      continue;
+    }
     if (i + 1 >= args.size()) throw UsageError(flag + ": missing value");
     const auto& value = args[++i];
     if (flag == "--dir") options.dir = value;
@@ -256,7 +265,15 @@ int create_tenant(const Options& o) {
     throw UsageError("tenant create: --slug, --name and --owner-email are required");
   auto url = std::getenv("SYSTEM_DATABASE_URL");
   if (!url || !*url) throw UsageError("SYSTEM_DATABASE_URL: required but not set");
-  auto password = tenantry::auth::base64url_encode(random_bytes(15));
+  std::string password;
+  if (o.password_stdin) {
+    if (!std::getline(std::cin, password)) throw UsageError("--password-stdin: no line on standard input");
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.size() < 12 || password.size() > 1024)
+      throw UsageError("--password-stdin: the password must have 12 to 1024 characters");
+  } else {
+    password = tenantry::auth::base64url_encode(random_bytes(15));
+  }
   auto hash = tenantry::auth::PasswordHasher::hash_now(password);
 
   namespace db = tenantry::db;
@@ -320,8 +337,9 @@ int create_tenant(const Options& o) {
     throw Failure("cannot create the tenant: " + error.message);
   }
   auto row = (**outcome)[0];
-  std::printf("tenant %s\nowner %s\npassword %s\n", row[0].as<std::string>().c_str(),
-              row[1].as<std::string>().c_str(), password.c_str());
+  std::printf("tenant %s\nowner %s\n", row[0].as<std::string>().c_str(),
+              row[1].as<std::string>().c_str());
+  if (!o.password_stdin) std::printf("password %s\n", password.c_str());
   return 0;
 }
 
@@ -337,7 +355,8 @@ int main(int argc, char** argv) {
     if (args[0] == "tenant") {
       if (args.size() < 2 || args[1] != "create") throw UsageError("tenant: expected 'tenant create'");
       return create_tenant(
-          parse_options({args.begin() + 2, args.end()}, {"--slug", "--name", "--owner-email"}));
+          parse_options({args.begin() + 2, args.end()},
+                        {"--slug", "--name", "--owner-email", "--password-stdin"}));
     }
     if (args[0] == "token") {
       if (args.size() < 2 || args[1] != "mint") throw UsageError("token: expected 'token mint'");
