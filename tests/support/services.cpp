@@ -220,6 +220,8 @@ void RedisServer::stop() {
   if (!process_->wait(30s)) throw std::runtime_error("Redis did not stop");
 }
 
+void RedisServer::signal(int signo) { process_->signal(signo); }
+
 std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
 
 }  // namespace tenantry::testing

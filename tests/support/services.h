@@ -88,6 +88,7 @@ class RedisServer {
   RedisServer();
   void start();
   void stop();
+  void signal(int signo);  // SIGSTOP: a Redis that stops answering
   unsigned short port() const { return port_; }
   std::string url() const;
 
