@@ -112,6 +112,17 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
       static_cast<unsigned>(env.integer("TENANTRY_PASSWORD_HASH_THREADS", 1, 1, 64));
   config.password_hash_max_pending = static_cast<std::size_t>(
       env.integer("TENANTRY_PASSWORD_HASH_MAX_PENDING", 64, 1, 100'000));
+  config.ratelimit_redis = config.redis;
+  if (auto url = env.optional("REDIS_RATELIMIT_URL")) {
+    auto password = config.redis.password;
+    config.ratelimit_redis = redis::parse_url("REDIS_RATELIMIT_URL", *url);
+    if (config.ratelimit_redis.password.empty()) config.ratelimit_redis.password = password;
+  }
+  config.tenant_rate =
+      static_cast<double>(env.integer("TENANTRY_RATE_LIMIT_TENANT_RPS", 100, 1, 1'000'000));
+  config.tenant_burst = static_cast<long>(
+      env.integer("TENANTRY_RATE_LIMIT_TENANT_BURST", 200, 1, 10'000'000));
+  config.ratelimit_fail_open = env.boolean("TENANTRY_RATE_LIMIT_FAIL_OPEN", true);
   config.dependency_timeout = env.millis("TENANTRY_DEPENDENCY_TIMEOUT_MS", milliseconds(1'000),
                                          milliseconds(10), milliseconds(60'000));
   config.dependency_max_age = env.millis("TENANTRY_DEPENDENCY_MAX_AGE_MS", milliseconds(250),

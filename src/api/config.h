@@ -33,6 +33,12 @@ struct ApiConfig {
   unsigned password_hash_threads = 1;
   std::size_t password_hash_max_pending = 64;
   redis::Endpoint redis;
+  // REDIS_RATELIMIT_URL (default: REDIS_URL, with REDIS_PASSWORD_FILE) and
+  // the tenant policy, TENANTRY_RATE_LIMIT_*.
+  redis::Endpoint ratelimit_redis;
+  double tenant_rate = 100;
+  long tenant_burst = 200;
+  bool ratelimit_fail_open = true;
   std::string replica;
   base::LogLevel log_level = base::LogLevel::kInfo;
   bool test_endpoints = false;

@@ -14,6 +14,8 @@
 #include "api/routes.h"
 #include "platform/auth/middleware.h"
 #include "platform/db/transaction.h"
+#include "platform/ratelimit/middleware.h"
+#include "platform/redis/client.h"
 #include "platform/http/server.h"
 #include "platform/metrics/metrics.h"
 
@@ -29,7 +31,8 @@ Configured by environment variables only (see the README for the full table):
   TENANTRY_DB_POOL_MAX, TENANTRY_DB_MAX_WAITERS, TENANTRY_DB_ACQUIRE_TIMEOUT_MS,
   TENANTRY_DB_STATEMENT_TIMEOUT_MS, TENANTRY_DB_IDLE_TIMEOUT_MS,
   TENANTRY_DB_MAX_LIFETIME_MS, TENANTRY_DB_STATEMENT_CACHE,
-  REDIS_URL, REDIS_PASSWORD_FILE, TENANTRY_HTTP_ADDR,
+  REDIS_URL, REDIS_PASSWORD_FILE, REDIS_RATELIMIT_URL, TENANTRY_RATE_LIMIT_TENANT_RPS,
+  TENANTRY_RATE_LIMIT_TENANT_BURST, TENANTRY_RATE_LIMIT_FAIL_OPEN, TENANTRY_HTTP_ADDR,
   TENANTRY_HTTP_PORT, TENANTRY_ADMIN_PORT, TENANTRY_THREADS, TENANTRY_REPLICA,
   TENANTRY_MAX_HEADER_BYTES, TENANTRY_MAX_BODY_BYTES, TENANTRY_MAX_INFLIGHT,
   TENANTRY_READ_TIMEOUT_MS, TENANTRY_IDLE_TIMEOUT_MS, TENANTRY_DRAIN_DELAY_MS,
@@ -111,6 +114,13 @@ int main(int argc, char** argv) {
                                  config.dependency_max_age, logger);
 
   router.use(auth::authentication(*keys, config.token, logger));
+  redis::ClientConfig ratelimit_redis_config;
+  ratelimit_redis_config.concern = "ratelimit";
+  ratelimit_redis_config.endpoint = config.ratelimit_redis;
+  redis::Client ratelimit_redis(ratelimit_redis_config, contexts, logger);
+  ratelimit::RateLimiter limiter(ratelimit_redis, config.ratelimit_fail_open);
+  router.use(ratelimit::tenant_rate_limiting(
+      limiter, {"tenant", config.tenant_rate, config.tenant_burst}, metrics.registry(), logger));
   api::add_health_routes(router, dependencies, [&server] { return server.draining(); });
   api::add_me_routes(router);
   if (issuer) api::add_token_routes(router, database, *issuer, hasher, metrics.registry());

@@ -1,0 +1,46 @@
+// Tenant rate limiting through the real server and a real Redis: the
+// RateLimit headers, 429 problem+json with Retry-After past the burst, and
+// another tenant unaffected. (No database needed: /v1/me touches none.)
+#include <gtest/gtest.h>
+
+#include "support/api_process.h"
+#include "support/http_client.h"
+
+namespace tenantry::testing {
+namespace {
+
+TEST(RateLimit, ATenantPastItsBurstGets429AndOthersDoNot) {
+  RedisServer redis;
+  ApiProcess api("postgresql://tenantry_app@127.0.0.1:1/tenantry", redis.url(),
+                 {{"TENANTRY_RATE_LIMIT_TENANT_RPS", "1"}, {"TENANTRY_RATE_LIMIT_TENANT_BURST", "3"}});
+  auto token_for = [&](const char* tenant) {
+    auto claims = TestKeys::claims();
+    claims["tid"] = tenant;
+    return api.keys().token(claims);
+  };
+  auto a = token_for("00000000-0000-4000-8000-0000000000a1");
+  auto b = token_for("00000000-0000-4000-8000-0000000000b1");
+  auto me = [&](const std::string& token) {
+    return http_request(api.port(), "GET", "/v1/me", {{"Authorization", "Bearer " + token}});
+  };
+  for (int i = 0; i < 3; ++i) {
+    auto ok = me(a);
+    ASSERT_EQ(ok.status, 200) << i << ": " << ok.body;
+    EXPECT_EQ(ok.header("ratelimit-policy"), "\"tenant\";q=3;w=3");
+    EXPECT_EQ(ok.header("ratelimit").rfind("\"tenant\";r=" + std::to_string(2 - i) + ";t=", 0), 0u)
+        << ok.header("ratelimit");
+  }
+  auto limited = me(a);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.header("content-type"), "application/problem+json");
+  EXPECT_EQ(limited.header("retry-after"), "1");
+  EXPECT_NE(limited.body.find("rate-limited"), std::string::npos);
+  EXPECT_EQ(me(b).status, 200);  // tenant B has its own budget
+  EXPECT_EQ(http_request(api.port(), "GET", "/livez").status, 200);  // anonymous: not limited
+  auto metrics = http_request(api.admin_port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("tenantry_ratelimit_decisions_total{policy=\"tenant\",result=\"limited\"} 1"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace tenantry::testing
