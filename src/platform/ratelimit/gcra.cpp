@@ -25,6 +25,12 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
 return {1, math.floor((now + interval * burst - new_tat) / interval), 0, new_tat - now}
 )lua");
 
+}  // namespace
+
+const redis::Script& gcra_script() { return kGcra; }
+
+namespace {
+
 std::chrono::milliseconds from_us(long long us) {
   return std::chrono::milliseconds((us + 999) / 1000);
 }

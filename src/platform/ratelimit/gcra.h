@@ -29,6 +29,9 @@ struct Decision {
   std::chrono::milliseconds reset{0};        // until the full burst is available again
 };
 
+// The GCRA script (for benchmarks that call it with other clients).
+const redis::Script& gcra_script();
+
 class RateLimiter {
  public:
   RateLimiter(redis::Client& redis, bool fail_open);
