@@ -118,6 +118,7 @@ TEST_F(SignInTest, EveryFailedSignInLooksAndTakesAlike) {
   auto [unknown_user, unknown_user_time] = timed([&] { return sign_in(password_, "nobody@acme.example"); });
   auto [unknown_tenant, unknown_tenant_time] = timed([&] { return sign_in(password_, "owner@acme.example", "nope"); });
   expect_invalid_grant(wrong, "wrong password");
+  // If the server died, its log says why.
   if (unknown_user.status == 0) ADD_FAILURE() << api_.process().log().substr(0, 6000);
   expect_invalid_grant(unknown_user, "unknown user");
   expect_invalid_grant(unknown_tenant, "unknown tenant");

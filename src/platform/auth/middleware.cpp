@@ -1,6 +1,8 @@
 // Bearer tokens (RFC 6750) checked before any handler runs.
 #include "platform/auth/middleware.h"
 
+#include <cctype>
+
 #include "platform/http/problem.h"
 
 namespace tenantry::auth {

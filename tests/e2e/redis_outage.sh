@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# E2E: a Redis outage that users do not feel. Three replicas behind HAProxy
+# serve an authenticated read load (GET /v1/me: bearer verification and the
+# tenant's rate-limit decision in Redis, and GET /v1/ping) while Redis is
+# stopped for 20 s. The rate limiter fails open behind its circuit breaker,
+# so no request waits out a Redis timeout:
+#   - at least 99.9% of requests succeed during the outage;
+#   - no replica leaves HAProxy's rotation;
+#   - P99 during the outage stays within 2x of P99 before it (plus 1 ms, the
+#     resolution that matters at these latencies);
+#   - within 5 s of Redis's return, decisions are made in Redis again.
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+# Limits far above this load: every request is decided in Redis (while it
+# is up) and none is refused, so failures are failures.
+export TENANTRY_RATE_LIMIT_TENANT_RPS=1000000 TENANTRY_RATE_LIMIT_TENANT_BURST=1000000
+e2e_up 3
+CTL=$TENANTRY_BUILD_DIR/bin/tenantryctl
+TOKEN=$("$CTL" token mint --dir "$TENANTRY_VAR/secrets/keys" \
+  --tenant 00000000-0000-4000-8000-0000000000c1 --subject e2e --roles member --ttl 3600)
+work=$(mktemp -d "$TENANTRY_VAR/outage.XXXXXX")
+cat >"$work/mixed.lua" <<LUA
+-- Two reads in turn: an authenticated one and a ping; one line of figures.
+local n = 0
+request = function()
+  n = n + 1
+  if n % 2 == 0 then return wrk.format("GET", "/v1/ping") end
+  return wrk.format("GET", "/v1/me", { ["Authorization"] = "Bearer $TOKEN" })
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("FIGURES requests=%d failed=%d p50=%.3f p99=%.3f\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout + e.status, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000))
+end
+LUA
+load() { # SECONDS NAME
+  wrk -t1 -c8 -d"$1"s --latency -s "$work/mixed.lua" "$HTTPS" >"$work/$2.out" 2>&1 || fail "wrk failed: $(cat "$work/$2.out")"
+  grep '^FIGURES ' "$work/$2.out" || fail "no figures from wrk ($2)"
+}
+fig() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+allowed_on() { # REPLICA: decisions that replica made in Redis so far
+  local n
+  n=$(curl -s "http://127.0.0.1:$(admin_port "$1")/metrics" |
+    sed -n 's/^tenantry_ratelimit_decisions_total{policy="tenant",result="allowed"} //p')
+  echo "${n:-0}"
+}
+# Each replica decides in Redis again: one request to it directly, and its
+# count of decisions made in Redis went up.
+all_decide_in_redis_again() {
+  local i
+  for i in 1 2 3; do
+    curl -s -o /dev/null -m 2 -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$(api_port "$i")/v1/me"
+    (($(allowed_on "$i") > ${BASELINE[$i]})) || return 1
+  done
+}
+declare -A BASELINE=()
+
+log "before: 10 s of mixed reads"
+before=$(load 10 before)
+log "stopping Redis for 20 s under the same load"
+ctl stop redis >/dev/null
+during=$(load 20 during)
+up_during=$(for i in 1 2 3; do server_is "api$i" UP && echo up; done | wc -l)
+for i in 1 2 3; do BASELINE[$i]=$(allowed_on "$i"); done
+ctl start redis >/dev/null
+back=$(now_ms)
+poll 5 "every replica to decide rate limits in Redis again" all_decide_in_redis_again
+recovered_ms=$(($(now_ms) - back))
+
+requests=$(fig "$during" requests)
+failed=$(fig "$during" failed)
+p99_before=$(fig "$before" p99)
+p99_during=$(fig "$during" p99)
+log "before:  $(fig "$before" requests) requests, $(fig "$before" failed) failed, P50 $(fig "$before" p50) ms, P99 $p99_before ms"
+log "outage:  $requests requests, $failed failed, P50 $(fig "$during" p50) ms, P99 $p99_during ms; replicas in rotation: $up_during of 3"
+log "Redis back: decisions in Redis again after ${recovered_ms} ms"
+awk -v f="$failed" -v n="$requests" 'BEGIN {exit !(n > 0 && f / n <= 0.001)}' ||
+  fail "more than 0.1% of requests failed during the outage ($failed of $requests)"
+((up_during == 3)) || fail "a replica left rotation during the outage"
+awk -v a="$p99_during" -v b="$p99_before" 'BEGIN {exit !(a <= 2 * b + 1)}' ||
+  fail "P99 during the outage ($p99_during ms) is above 2x before ($p99_before ms) + 1 ms"
+((recovered_ms <= 5000)) || fail "decisions took ${recovered_ms} ms to return to Redis"
+log "ok"
