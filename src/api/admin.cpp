@@ -6,7 +6,7 @@
 namespace tenantry::api {
 
 void add_admin_routes(http::Router& router, metrics::Metrics& metrics,
-                      const http::Router& public_router) {
+                      const http::Router& public_router, std::vector<redis::Client*> redis) {
   router.add("GET", "/routes",
              [&public_router](http::Request&) -> boost::asio::awaitable<http::Response> {
                boost::json::array routes;
@@ -23,7 +23,8 @@ void add_admin_routes(http::Router& router, metrics::Metrics& metrics,
              },
              {.anonymous = true});
   router.add("GET", "/metrics",
-             [&metrics](http::Request&) -> boost::asio::awaitable<http::Response> {
+             [&metrics, redis](http::Request&) -> boost::asio::awaitable<http::Response> {
+               for (auto* client : redis) co_await client->refresh_memory_metrics();
                co_return http::Response{
                    200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics.expose()};
              },

@@ -6,6 +6,7 @@
 #include "api/dependencies.h"
 #include "platform/auth/issuer.h"
 #include "platform/auth/passwords.h"
+#include "platform/redis/client.h"
 #include "platform/http/router.h"
 #include "platform/metrics/metrics.h"
 
@@ -32,9 +33,10 @@ void add_me_routes(http::Router& router);
 // connection), /v1/test/noop and /v1/test/noop-authenticated: only with
 // TENANTRY_ENABLE_TEST_ENDPOINTS=1.
 void add_test_routes(http::Router& router, db::Database& database);
-// Admin listener: GET /metrics, GET /livez, GET /routes (the public
-// router's table: method, pattern, anonymous, roles).
+// Admin listener: GET /metrics (first refreshing each Redis client's
+// memory figures), GET /livez, GET /routes (the public router's table:
+// method, pattern, anonymous, roles).
 void add_admin_routes(http::Router& router, metrics::Metrics& metrics,
-                      const http::Router& public_router);
+                      const http::Router& public_router, std::vector<redis::Client*> redis);
 
 }  // namespace tenantry::api

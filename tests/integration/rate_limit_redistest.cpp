@@ -40,6 +40,14 @@ TEST(RateLimit, ATenantPastItsBurstGets429AndOthersDoNot) {
   auto metrics = http_request(api.admin_port(), "GET", "/metrics").body;
   EXPECT_NE(metrics.find("tenantry_ratelimit_decisions_total{policy=\"tenant\",result=\"limited\"} 1"),
             std::string::npos);
+  // Redis's own memory figures, read at the scrape (ADR-009: watch Redis memory).
+  EXPECT_NE(metrics.find("tenantry_redis_maxmemory_bytes{concern=\"ratelimit\"} 268435456"),
+            std::string::npos);
+  EXPECT_EQ(metrics.find("tenantry_redis_used_memory_bytes{concern=\"ratelimit\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("tenantry_redis_breaker_state{concern=\"ratelimit\"} 0"), std::string::npos);
+  EXPECT_NE(metrics.find("tenantry_redis_command_duration_seconds_count{concern=\"ratelimit\"}"),
+            std::string::npos);
 }
 
 }  // namespace

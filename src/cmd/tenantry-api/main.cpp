@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
   metrics::DbPoolMetrics primary_metrics(metrics.registry(), "primary");
   std::optional<metrics::DbPoolMetrics> read_metrics;
   if (config.read_database_url) read_metrics.emplace(metrics.registry(), "read");
+  metrics::RedisMetrics ratelimit_redis_metrics(metrics.registry(), "ratelimit");
   http::Router router;
   http::Router admin_router;
   http::Server server(config.server, router, admin_router, logger, metrics.http());
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
   redis::ClientConfig ratelimit_redis_config;
   ratelimit_redis_config.concern = "ratelimit";
   ratelimit_redis_config.endpoint = config.ratelimit_redis;
-  redis::Client ratelimit_redis(ratelimit_redis_config, contexts, logger);
+  redis::Client ratelimit_redis(ratelimit_redis_config, contexts, logger, &ratelimit_redis_metrics);
   ratelimit::RateLimiter limiter(ratelimit_redis, config.ratelimit_fail_open);
   router.use(ratelimit::tenant_rate_limiting(
       limiter, {"tenant", config.tenant_rate, config.tenant_burst}, metrics.registry(), logger));
@@ -132,7 +133,7 @@ int main(int argc, char** argv) {
     logger.warn("test endpoints enabled");
     api::add_test_routes(router, database);
   }
-  api::add_admin_routes(admin_router, metrics, router);
+  api::add_admin_routes(admin_router, metrics, router, {&ratelimit_redis});
   try {
     server.bind();
   } catch (const std::exception& e) {

@@ -173,6 +173,34 @@ void DbPoolMetrics::error(std::string_view error_class) {
   it->second->Increment();
 }
 
+RedisMetrics::RedisMetrics(prometheus::Registry& registry, const std::string& concern)
+    : command_seconds(prometheus::BuildHistogram()
+                          .Name("tenantry_redis_command_duration_seconds")
+                          .Help("Redis command round trips, by concern")
+                          .Register(registry)
+                          .Add({{"concern", concern}}, kLatencyBuckets)),
+      breaker_state(pool_gauge(registry, "tenantry_redis_breaker_state",
+                               "Circuit breaker per Redis concern: 0 closed, 1 half-open, 2 open",
+                               {{"concern", concern}})),
+      used_memory_bytes(pool_gauge(registry, "tenantry_redis_used_memory_bytes",
+                                   "Redis used_memory (INFO memory), read at each scrape",
+                                   {{"concern", concern}})),
+      maxmemory_bytes(pool_gauge(registry, "tenantry_redis_maxmemory_bytes",
+                                 "Redis maxmemory (INFO memory), read at each scrape",
+                                 {{"concern", concern}})),
+      errors_(prometheus::BuildCounter()
+                  .Name("tenantry_redis_errors_total")
+                  .Help("Failed Redis commands by concern and kind")
+                  .Register(registry)),
+      concern_(concern) {}
+
+void RedisMetrics::error(std::string_view kind) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = error_series_.try_emplace(std::string(kind));
+  if (inserted) it->second = &errors_.Add({{"concern", concern_}, {"kind", it->first}});
+  it->second->Increment();
+}
+
 Metrics::Metrics(std::string_view version)
     : registry_(std::make_shared<prometheus::Registry>()),
       http_(*registry_),

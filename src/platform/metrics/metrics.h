@@ -74,6 +74,25 @@ class DbPoolMetrics {
   std::unordered_map<std::string, prometheus::Counter*> error_series_;
 };
 
+// One Redis concern's metrics (label concern="cache", "ratelimit", ...).
+class RedisMetrics {
+ public:
+  RedisMetrics(prometheus::Registry& registry, const std::string& concern);
+
+  prometheus::Histogram& command_seconds;
+  prometheus::Gauge& breaker_state;  // 0 closed, 1 half-open, 2 open
+  prometheus::Gauge& used_memory_bytes;  // from INFO memory, refreshed at each scrape
+  prometheus::Gauge& maxmemory_bytes;
+  // Failed commands by kind ("unavailable", "timeout", "connection").
+  void error(std::string_view kind);
+
+ private:
+  prometheus::Family<prometheus::Counter>& errors_;
+  std::string concern_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, prometheus::Counter*> error_series_;
+};
+
 class Metrics {
  public:
   explicit Metrics(std::string_view version);

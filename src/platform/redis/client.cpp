@@ -219,10 +219,16 @@ struct Client::Shard {
 };
 
 Client::Client(ClientConfig config, std::span<asio::io_context* const> contexts,
-               base::Logger& logger)
+               base::Logger& logger, metrics::RedisMetrics* metrics)
     : config_(std::move(config)),
       logger_(logger),
+      metrics_(metrics),
       breaker_(config_.breaker, [this](CircuitBreaker::State from, CircuitBreaker::State to) {
+        if (metrics_) {
+          metrics_->breaker_state.Set(to == CircuitBreaker::State::kOpen       ? 2
+                                      : to == CircuitBreaker::State::kHalfOpen ? 1
+                                                                               : 0);
+        }
         auto level = to == CircuitBreaker::State::kOpen ? base::LogLevel::kWarn : base::LogLevel::kInfo;
         logger_.log(level, "redis circuit breaker",
                     {{"concern", config_.concern}, {"from", state_name(from)}, {"to", state_name(to)}});
@@ -245,6 +251,7 @@ asio::awaitable<Result<Reply>> Client::command(std::vector<std::string> args) {
   if (!breaker_.allow())
     co_return Error{ErrorKind::kUnavailable, "circuit breaker open for " + config_.concern};
 
+  auto started = std::chrono::steady_clock::now();
   auto connection = shard->connection();
   auto waiter = std::make_shared<Waiter>(executor);
   waiter->timer.expires_after(config_.command_timeout);
@@ -256,11 +263,32 @@ asio::awaitable<Result<Reply>> Client::command(std::vector<std::string> args) {
     connection->fail_all(timeout);
     waiter->deliver(timeout);
   }
-  if (*waiter->result)
+  if (*waiter->result) {
     breaker_.success();
-  else
+  } else {
     breaker_.failure();
+    if (metrics_) metrics_->error(error_class(waiter->result->error().kind));
+  }
+  if (metrics_) {
+    metrics_->command_seconds.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   co_return std::move(*waiter->result);
+}
+
+asio::awaitable<void> Client::refresh_memory_metrics() {
+  if (!metrics_) co_return;
+  std::vector<std::string> info{"INFO", "memory"};
+  auto reply = co_await command(std::move(info));
+  if (!reply || reply->is_error()) co_return;
+  auto text = reply->text();
+  auto field = [&](std::string_view name) -> double {
+    auto at = text.find(std::string(name) + ":");
+    if (at == std::string_view::npos) return 0;
+    return std::strtod(std::string(text.substr(at + name.size() + 1, 24)).c_str(), nullptr);
+  };
+  metrics_->used_memory_bytes.Set(field("\nused_memory"));
+  metrics_->maxmemory_bytes.Set(field("\nmaxmemory"));
 }
 
 asio::awaitable<Result<Reply>> Client::eval(const Script& script, std::vector<std::string> keys,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "platform/base/log.h"
+#include "platform/metrics/metrics.h"
 #include "platform/redis/breaker.h"
 #include "platform/redis/probe.h"
 
@@ -80,8 +81,9 @@ struct Script {
 class Client {
  public:
   // One connection per context; command() must run on one of them.
+  // `metrics` may be null (tests, benchmarks); it must outlive the client.
   Client(ClientConfig config, std::span<boost::asio::io_context* const> contexts,
-         base::Logger& logger);
+         base::Logger& logger, metrics::RedisMetrics* metrics = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -90,6 +92,9 @@ class Client {
   boost::asio::awaitable<Result<Reply>> eval(const Script& script, std::vector<std::string> keys,
                                              std::vector<std::string> args);
   CircuitBreaker::State breaker_state() const;
+  // Reads used_memory and maxmemory (INFO memory) into the metrics; for the
+  // /metrics handler, so Redis memory is watched at every scrape.
+  boost::asio::awaitable<void> refresh_memory_metrics();
   const ClientConfig& config() const { return config_; }
 
   struct Shard;
@@ -97,6 +102,7 @@ class Client {
  private:
   ClientConfig config_;
   base::Logger& logger_;
+  metrics::RedisMetrics* metrics_;
   CircuitBreaker breaker_;
   std::vector<std::shared_ptr<Shard>> shards_;
 };
