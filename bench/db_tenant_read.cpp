@@ -26,7 +26,8 @@ namespace {
 namespace asio = boost::asio;
 using namespace tenantry;
 
-constexpr std::string_view kSelect = "SELECT title, status FROM tasks WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kSelect =
+    "SELECT title, status FROM tasks WHERE tenant_id = $1 AND id = $2";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "tenantry-bench-db: %s\n", message.c_str());
@@ -45,14 +46,16 @@ int positive(const char* text, const char* name) {
 
 int main(int argc, char** argv) {
   if (argc < 4 || argc > 8) {
-    usage_error("usage: tenantry-bench-db URL TENANT_ID TASK_ID [one-shot|interactive] "
-                "[CONCURRENCY] [THREADS] [SECONDS]");
+    usage_error(
+        "usage: tenantry-bench-db URL TENANT_ID TASK_ID [one-shot|interactive] "
+        "[CONCURRENCY] [THREADS] [SECONDS]");
   }
   auto tenant = tenancy::TenantId::parse(argv[2]);
   if (!tenant) usage_error(std::string("TENANT_ID is not a UUID: ") + argv[2]);
   std::string task = argv[3];
   std::string mode = argc > 4 ? argv[4] : "one-shot";
-  if (mode != "one-shot" && mode != "interactive") usage_error("MODE must be one-shot or interactive");
+  if (mode != "one-shot" && mode != "interactive")
+    usage_error("MODE must be one-shot or interactive");
   int concurrency = argc > 5 ? positive(argv[5], "CONCURRENCY") : 16;
   int threads = argc > 6 ? positive(argv[6], "THREADS") : 2;
   int seconds = argc > 7 ? positive(argv[7], "SECONDS") : 10;
@@ -80,7 +83,8 @@ int main(int argc, char** argv) {
     while (!stop) {
       bool ok;
       if (mode == "one-shot") {
-        auto rows = co_await database.tenant_query(*tenant, db::Access::kReadOnly, kSelect, *tenant, task);
+        auto rows =
+            co_await database.tenant_query(*tenant, db::Access::kReadOnly, kSelect, *tenant, task);
         ok = rows && rows->size() == 1;
         if (!rows) {
           std::lock_guard lock(error_mutex);

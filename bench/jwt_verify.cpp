@@ -17,10 +17,13 @@ std::string claims() {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  return boost::json::serialize(boost::json::object{
-      {"iss", "tenantry"}, {"aud", "tenantry-api"}, {"sub", "user-1"},
-      {"tid", "00000000-0000-4000-8000-00000000000a"}, {"roles", {"member"}},
-      {"iat", now}, {"exp", now + 3600}});
+  return boost::json::serialize(boost::json::object{{"iss", "tenantry"},
+                                                    {"aud", "tenantry-api"},
+                                                    {"sub", "user-1"},
+                                                    {"tid", "00000000-0000-4000-8000-00000000000a"},
+                                                    {"roles", {"member"}},
+                                                    {"iat", now},
+                                                    {"exp", now + 3600}});
 }
 
 void verify_with_bits(benchmark::State& state, int bits) {

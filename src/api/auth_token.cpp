@@ -86,7 +86,8 @@ struct TokenEndpoint {
 
     std::optional<tenancy::TenantId> tenant;
     bool tenant_active = false;
-    auto found = co_await database.slug_query(*slug, "SELECT id::text, status FROM tenants WHERE slug = $1", *slug);
+    auto found = co_await database.slug_query(
+        *slug, "SELECT id::text, status FROM tenants WHERE slug = $1", *slug);
     if (!found) co_return database_problem(found.error(), request);
     if (!found->empty()) {
       tenant = tenancy::TenantId::parse((*found)[0][0].as<std::string_view>());
@@ -104,7 +105,8 @@ struct TokenEndpoint {
           "SELECT id::text, password_hash, role, status FROM users WHERE lower(email) = lower($1)",
           *email);
       if (!rows) co_return database_problem(rows.error(), request);
-      if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
+      if (auto done = co_await tx->commit(); !done)
+        co_return database_problem(done.error(), request);
       if (!rows->empty()) {
         auto row = (*rows)[0];
         user = row[0].as<std::string>();
@@ -118,7 +120,8 @@ struct TokenEndpoint {
     if (!match) co_return busy(request);
     if (!*match || !tenant_active || !user_active) {
       failures.Add({{"grant", "password"}}).Increment();
-      if (tenant) co_await audit(*tenant, user.value_or("unknown"), "sign_in_failed", request.request_id);
+      if (tenant)
+        co_await audit(*tenant, user.value_or("unknown"), "sign_in_failed", request.request_id);
       co_return oauth_error(400, "invalid_grant");
     }
     auto tx = co_await database.tenant_transaction(*tenant);
@@ -150,9 +153,11 @@ struct TokenEndpoint {
         account->str());
     if (!rows && rows.error().kind == db::ErrorKind::kTenantInactive) co_return refuse();
     if (!rows) co_return database_problem(rows.error(), request);
-    if (rows->empty() || !auth::same_hash(auth::sha256_hex(*secret), (*rows)[0][1].as<std::string_view>()))
+    if (rows->empty() ||
+        !auth::same_hash(auth::sha256_hex(*secret), (*rows)[0][1].as<std::string_view>()))
       co_return refuse();
-    json::object body{{"access_token", issuer.access_token(account->str(), *tenant, {(*rows)[0][0].as<std::string>()})},
+    json::object body{{"access_token", issuer.access_token(account->str(), *tenant,
+                                                           {(*rows)[0][0].as<std::string>()})},
                       {"token_type", "Bearer"},
                       {"expires_in", issuer.config().access_ttl.count()}};
     auto response = http::Response::json(200, json::serialize(body));
@@ -189,7 +194,8 @@ struct TokenEndpoint {
     if (reused) {
       // A rotated token came back: someone holds a copy. End the family.
       auto revoked = co_await tx->query(
-          "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+          "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS "
+          "NULL",
           family);
       if (!revoked) co_return database_problem(revoked.error(), request);
       auto audited = co_await tx->query(
@@ -197,7 +203,8 @@ struct TokenEndpoint {
           "VALUES ($1, $2, 'refresh_token_reused', 'auth', $3)",
           *tenant, user, request.request_id);
       if (!audited) co_return database_problem(audited.error(), request);
-      if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
+      if (auto done = co_await tx->commit(); !done)
+        co_return database_problem(done.error(), request);
       failures.Add({{"grant", "refresh_token"}}).Increment();
       co_return oauth_error(400, "invalid_grant");
     }
@@ -219,7 +226,8 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                        .Name("tenantry_auth_sign_in_failures_total")
                        .Help("Refused token requests, by grant type")
                        .Register(registry);
-  auto endpoint = std::make_shared<TokenEndpoint>(TokenEndpoint{database, issuer, hasher, failures});
+  auto endpoint =
+      std::make_shared<TokenEndpoint>(TokenEndpoint{database, issuer, hasher, failures});
 
   router.add("POST", "/v1/auth/token",
              [endpoint](http::Request& request) -> awaitable<http::Response> {

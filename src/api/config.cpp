@@ -65,8 +65,8 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   database.connection.url = env.required("DATABASE_URL");
   database.connection.application_name = "tenantry-api";
   config.read_database_url = env.optional("DATABASE_READ_URL");
-  database.max_size =
-      static_cast<std::size_t>(env.integer("TENANTRY_DB_POOL_MAX", std::max<std::int64_t>(16, server.threads), 1, 10'000));
+  database.max_size = static_cast<std::size_t>(
+      env.integer("TENANTRY_DB_POOL_MAX", std::max<std::int64_t>(16, server.threads), 1, 10'000));
   database.min_size = static_cast<std::size_t>(
       env.integer("TENANTRY_DB_POOL_MIN", 0, 0, static_cast<std::int64_t>(database.max_size)));
   if (database.max_size < server.threads) {
@@ -94,8 +94,7 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
                                           milliseconds(10), milliseconds(60'000));
   config.token.issuer = env.string("TENANTRY_JWT_ISSUER", "tenantry");
   config.token.audience = env.string("TENANTRY_JWT_AUDIENCE", "tenantry-api");
-  config.token.leeway =
-      std::chrono::seconds(env.integer("TENANTRY_JWT_LEEWAY_S", 30, 0, 120));
+  config.token.leeway = std::chrono::seconds(env.integer("TENANTRY_JWT_LEEWAY_S", 30, 0, 120));
   if (auto key = env.optional("TENANTRY_JWT_SIGNING_KEY_FILE")) {
     auth::IssuerConfig issuer;
     issuer.signing_key_file = *key;
@@ -110,8 +109,8 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   }
   config.password_hash_threads =
       static_cast<unsigned>(env.integer("TENANTRY_PASSWORD_HASH_THREADS", 1, 1, 64));
-  config.password_hash_max_pending = static_cast<std::size_t>(
-      env.integer("TENANTRY_PASSWORD_HASH_MAX_PENDING", 64, 1, 100'000));
+  config.password_hash_max_pending =
+      static_cast<std::size_t>(env.integer("TENANTRY_PASSWORD_HASH_MAX_PENDING", 64, 1, 100'000));
   config.ratelimit_redis = config.redis;
   if (auto url = env.optional("REDIS_RATELIMIT_URL")) {
     auto password = config.redis.password;
@@ -120,8 +119,8 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   }
   config.tenant_rate =
       static_cast<double>(env.integer("TENANTRY_RATE_LIMIT_TENANT_RPS", 100, 1, 1'000'000));
-  config.tenant_burst = static_cast<long>(
-      env.integer("TENANTRY_RATE_LIMIT_TENANT_BURST", 200, 1, 10'000'000));
+  config.tenant_burst =
+      static_cast<long>(env.integer("TENANTRY_RATE_LIMIT_TENANT_BURST", 200, 1, 10'000'000));
   config.ratelimit_fail_open = env.boolean("TENANTRY_RATE_LIMIT_FAIL_OPEN", true);
   config.dependency_timeout = env.millis("TENANTRY_DEPENDENCY_TIMEOUT_MS", milliseconds(1'000),
                                          milliseconds(10), milliseconds(60'000));

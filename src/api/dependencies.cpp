@@ -39,8 +39,8 @@ boost::asio::awaitable<DependencyStatus> Dependencies::check() {
     if (have_status_ && (fresh || probing_)) co_return status_;
     probing_ = true;
   }
-  auto [pg, rd] = co_await (base::with_deadline(database_.ping(), timeout_) &&
-                            redis::probe(redis_, timeout_));
+  auto [pg, rd] =
+      co_await (base::with_deadline(database_.ping(), timeout_) && redis::probe(redis_, timeout_));
   std::string pg_error;
   if (!pg)
     pg_error = "no answer within " + std::to_string(timeout_.count()) + " ms";

@@ -6,9 +6,9 @@
 #include "api/dependencies.h"
 #include "platform/auth/issuer.h"
 #include "platform/auth/passwords.h"
-#include "platform/redis/client.h"
 #include "platform/http/router.h"
 #include "platform/metrics/metrics.h"
+#include "platform/redis/client.h"
 
 namespace tenantry::api {
 

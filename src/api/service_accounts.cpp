@@ -25,11 +25,14 @@ struct ServiceAccounts {
     boost::system::error_code ec;
     auto value = json::parse(request.body, ec);
     if (ec || !value.is_object())
-      co_return http::problem(400, "invalid-body", "Bad Request", "the body must be a JSON object", request.request_id);
+      co_return http::problem(400, "invalid-body", "Bad Request", "the body must be a JSON object",
+                              request.request_id);
     auto* name = value.as_object().if_contains("name");
     auto* role = value.as_object().if_contains("role");
     if (!name || !name->is_string() || !role || !role->is_string())
-      co_return http::problem(400, "invalid-body", "Bad Request", "name and role (admin, member or viewer) are required", request.request_id);
+      co_return http::problem(400, "invalid-body", "Bad Request",
+                              "name and role (admin, member or viewer) are required",
+                              request.request_id);
     auto tenant = request.principal->tenant;
     auto secret = auth::random_secret();
     auto tx = co_await database.tenant_transaction(tenant);
@@ -37,9 +40,12 @@ struct ServiceAccounts {
     auto rows = co_await tx->query(
         "INSERT INTO service_accounts (tenant_id, id, name, role, secret_hash) "
         "VALUES ($1, gen_random_uuid(), $2, $3, $4) RETURNING id::text",
-        tenant, std::string(name->as_string()), std::string(role->as_string()), auth::sha256_hex(secret));
+        tenant, std::string(name->as_string()), std::string(role->as_string()),
+        auth::sha256_hex(secret));
     if (!rows && rows.error().kind == db::ErrorKind::kConstraint)
-      co_return http::problem(400, "invalid-body", "Bad Request", "name: 1 to 200 characters; role: admin, member or viewer", request.request_id);
+      co_return http::problem(400, "invalid-body", "Bad Request",
+                              "name: 1 to 200 characters; role: admin, member or viewer",
+                              request.request_id);
     if (!rows) co_return database_problem(rows.error(), request);
     auto id = (*rows)[0][0].as<std::string>();
     auto audited = co_await tx->query(
@@ -65,15 +71,19 @@ struct ServiceAccounts {
     if (!rows) co_return database_problem(rows.error(), request);
     json::array accounts;
     for (auto row : *rows) {
-      accounts.push_back(json::object{{"id", row[0].as<std::string>()}, {"name", row[1].as<std::string>()},
-                                      {"role", row[2].as<std::string>()}, {"status", row[3].as<std::string>()}});
+      accounts.push_back(json::object{{"id", row[0].as<std::string>()},
+                                      {"name", row[1].as<std::string>()},
+                                      {"role", row[2].as<std::string>()},
+                                      {"status", row[3].as<std::string>()}});
     }
-    co_return http::Response::json(200, json::serialize(json::object{{"service_accounts", std::move(accounts)}}));
+    co_return http::Response::json(
+        200, json::serialize(json::object{{"service_accounts", std::move(accounts)}}));
   }
 
   awaitable<http::Response> disable(http::Request& request) {
     auto id = tenancy::TenantId::parse(request.param("id").value_or(""));  // any UUID
-    auto not_found = http::problem(404, "not-found", "Not Found", "no such service account", request.request_id);
+    auto not_found =
+        http::problem(404, "not-found", "Not Found", "no such service account", request.request_id);
     if (!id) co_return not_found;
     auto tenant = request.principal->tenant;
     auto tx = co_await database.tenant_transaction(tenant);
@@ -96,10 +106,10 @@ struct ServiceAccounts {
 
 void add_service_account_routes(http::Router& router, db::Database& database) {
   auto accounts = std::make_shared<ServiceAccounts>(ServiceAccounts{database});
-  router.add("POST", "/v1/service-accounts", [accounts](http::Request& r) { return accounts->create(r); },
-             {.roles = kManagers});
-  router.add("GET", "/v1/service-accounts", [accounts](http::Request& r) { return accounts->list(r); },
-             {.roles = kManagers});
+  router.add("POST", "/v1/service-accounts",
+             [accounts](http::Request& r) { return accounts->create(r); }, {.roles = kManagers});
+  router.add("GET", "/v1/service-accounts",
+             [accounts](http::Request& r) { return accounts->list(r); }, {.roles = kManagers});
   router.add("DELETE", "/v1/service-accounts/{id}",
              [accounts](http::Request& r) { return accounts->disable(r); }, {.roles = kManagers});
 }

@@ -59,21 +59,28 @@ struct Tenants {
     auto body = object_body(request);
     if (!body) co_return bad_request(request, "the body must be a JSON object");
     auto slug = string_field(*body, "slug"), name = string_field(*body, "name"),
-         email = string_field(*body, "owner_email"), password = string_field(*body, "owner_password");
+         email = string_field(*body, "owner_email"),
+         password = string_field(*body, "owner_password");
     if (!slug || !name || !email || !password)
       co_return bad_request(request, "slug, name, owner_email and owner_password are required");
     if (password->size() < 12 || password->size() > 1024)
       co_return bad_request(request, "owner_password: expected 12 to 1024 characters");
     auto hash = co_await hasher.hash(*password);
-    if (!hash) co_return http::problem(503, "overloaded", "Service Unavailable", "retry shortly", request.request_id);
+    if (!hash)
+      co_return http::problem(503, "overloaded", "Service Unavailable", "retry shortly",
+                              request.request_id);
 
     auto tenant = *tenancy::TenantId::parse(new_uuid());
-    auto tx = co_await database.tenant_transaction(tenant, db::Access::kReadWrite, db::TenantStatus::kAny);
+    auto tx = co_await database.tenant_transaction(tenant, db::Access::kReadWrite,
+                                                   db::TenantStatus::kAny);
     if (!tx) co_return database_problem(tx.error(), request);
-    auto created = co_await tx->query("INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $3)", tenant, *slug, *name);
+    auto created = co_await tx->query("INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $3)",
+                                      tenant, *slug, *name);
     if (!created) {
       if (created.error().kind == db::ErrorKind::kConstraint)
-        co_return http::problem(409, "conflict", "Conflict", "the slug is taken or invalid (lowercase letters, digits, '-')", request.request_id);
+        co_return http::problem(409, "conflict", "Conflict",
+                                "the slug is taken or invalid (lowercase letters, digits, '-')",
+                                request.request_id);
       co_return database_problem(created.error(), request);
     }
     auto owner = co_await tx->query(
@@ -89,7 +96,10 @@ struct Tenants {
         tenant, request.principal->subject, request.request_id);
     if (!audited) co_return database_problem(audited.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
-    json::object out{{"id", tenant.str()}, {"slug", *slug}, {"name", *name}, {"status", "active"},
+    json::object out{{"id", tenant.str()},
+                     {"slug", *slug},
+                     {"name", *name},
+                     {"status", "active"},
                      {"owner_id", (*owner)[0][0].as<std::string>()}};
     auto response = http::Response::json(201, json::serialize(out));
     response.with_header("Location", "/v1/tenants/" + tenant.str());
@@ -98,26 +108,32 @@ struct Tenants {
 
   awaitable<http::Response> patch(http::Request& request) {
     auto tenant = tenancy::TenantId::parse(request.param("id").value_or(""));
-    if (!tenant) co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
+    if (!tenant)
+      co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
     auto body = object_body(request);
     if (!body) co_return bad_request(request, "the body must be a JSON object");
     auto status = string_field(*body, "status");
     if (!status || (*status != "active" && *status != "suspended"))
       co_return bad_request(request, "status: expected active or suspended");
-    auto tx = co_await database.tenant_transaction(*tenant, db::Access::kReadWrite, db::TenantStatus::kAny);
+    auto tx = co_await database.tenant_transaction(*tenant, db::Access::kReadWrite,
+                                                   db::TenantStatus::kAny);
     if (!tx) co_return database_problem(tx.error(), request);
     auto rows = co_await tx->query(
         "UPDATE tenants SET status = $2 WHERE id = $1 RETURNING slug, name", *tenant, *status);
     if (!rows) co_return database_problem(rows.error(), request);
-    if (rows->empty()) co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
+    if (rows->empty())
+      co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
     auto audited = co_await tx->query(
         "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id, details) "
-        "VALUES ($1, $2, 'tenant_status_changed', 'tenant', $3, jsonb_build_object('status', $4::text))",
+        "VALUES ($1, $2, 'tenant_status_changed', 'tenant', $3, jsonb_build_object('status', "
+        "$4::text))",
         *tenant, request.principal->subject, request.request_id, *status);
     if (!audited) co_return database_problem(audited.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
-    json::object out{{"id", tenant->str()}, {"slug", (*rows)[0][0].as<std::string>()},
-                     {"name", (*rows)[0][1].as<std::string>()}, {"status", *status}};
+    json::object out{{"id", tenant->str()},
+                     {"slug", (*rows)[0][0].as<std::string>()},
+                     {"name", (*rows)[0][1].as<std::string>()},
+                     {"status", *status}};
     co_return http::Response::json(200, json::serialize(out));
   }
 };

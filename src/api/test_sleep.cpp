@@ -1,8 +1,8 @@
 // GET /v1/test/sleep?ms=N: a slow request for drain tests; GET
 // /v1/test/db-sleep?ms=N: one that holds a database connection (pg_sleep)
 // for pool tests; GET /v1/test/noop and /v1/test/noop-authenticated: the
-// same empty answer without and with authentication, for bench/http-auth. Registered only when TENANTRY_ENABLE_TEST_ENDPOINTS=1;
-// never in production.
+// same empty answer without and with authentication, for bench/http-auth. Registered only when
+// TENANTRY_ENABLE_TEST_ENDPOINTS=1; never in production.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -51,20 +51,21 @@ void add_test_routes(http::Router& router, db::Database& database) {
              },
              {.anonymous = true});
 
-  router.add("GET", "/v1/test/db-sleep",
-             [&database](http::Request& request) -> boost::asio::awaitable<http::Response> {
-               auto ms = sleep_ms(request);
-               if (!ms) co_return bad_ms(request);
-               // No tenant data: a pooled connection held for `ms`.
-               auto lease = co_await database.primary().acquire();
-               if (!lease) co_return database_problem(lease.error(), request);
-               const db::Param seconds(*ms / 1000.0);
-               const db::Command sleep[] = {{"SELECT pg_sleep($1::float8)", std::span(&seconds, 1)}};
-               auto slept = co_await lease->run(sleep);
-               if (!slept) co_return database_problem(slept.error(), request);
-               co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
-             },
-             {.anonymous = true});
+  router.add(
+      "GET", "/v1/test/db-sleep",
+      [&database](http::Request& request) -> boost::asio::awaitable<http::Response> {
+        auto ms = sleep_ms(request);
+        if (!ms) co_return bad_ms(request);
+        // No tenant data: a pooled connection held for `ms`.
+        auto lease = co_await database.primary().acquire();
+        if (!lease) co_return database_problem(lease.error(), request);
+        const db::Param seconds(*ms / 1000.0);
+        const db::Command sleep[] = {{"SELECT pg_sleep($1::float8)", std::span(&seconds, 1)}};
+        auto slept = co_await lease->run(sleep);
+        if (!slept) co_return database_problem(slept.error(), request);
+        co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
+      },
+      {.anonymous = true});
 }
 
 }  // namespace tenantry::api

@@ -49,8 +49,10 @@ std::optional<std::string> string_field(const json::object& body, std::string_vi
 }
 
 json::object user_json(const db::Row& row) {
-  return {{"id", row[0].as<std::string>()},       {"email", row[1].as<std::string>()},
-          {"role", row[2].as<std::string>()},     {"status", row[3].as<std::string>()},
+  return {{"id", row[0].as<std::string>()},
+          {"email", row[1].as<std::string>()},
+          {"role", row[2].as<std::string>()},
+          {"status", row[3].as<std::string>()},
           {"created_at", row[4].as<std::string>()}};
 }
 
@@ -63,8 +65,10 @@ struct Users {
   auth::PasswordHasher& hasher;
 
   awaitable<http::Response> list(http::Request& request) {
-    static const std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users ORDER BY created_at, id";
-    auto rows = co_await database.tenant_query(request.principal->tenant, db::Access::kReadOnly, sql);
+    static const std::string sql =
+        "SELECT " + std::string(kUserColumns) + " FROM users ORDER BY created_at, id";
+    auto rows =
+        co_await database.tenant_query(request.principal->tenant, db::Access::kReadOnly, sql);
     if (!rows) co_return database_problem(rows.error(), request);
     json::array users;
     for (auto row : *rows) users.push_back(user_json(row));
@@ -74,8 +78,10 @@ struct Users {
   awaitable<http::Response> get(http::Request& request) {
     auto id = tenancy::TenantId::parse(request.param("id").value_or(""));  // any UUID
     if (!id) co_return not_found(request);
-    static const std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = $1";
-    auto rows = co_await database.tenant_query(request.principal->tenant, db::Access::kReadOnly, sql, id->str());
+    static const std::string sql =
+        "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = $1";
+    auto rows = co_await database.tenant_query(request.principal->tenant, db::Access::kReadOnly,
+                                               sql, id->str());
     if (!rows) co_return database_problem(rows.error(), request);
     if (rows->empty()) co_return not_found(request);
     co_return http::Response::json(200, json::serialize(user_json((*rows)[0])));
@@ -95,17 +101,21 @@ struct Users {
     if (*role == "owner" && !request.principal->has_role("owner"))
       co_return forbidden(request, "only an owner can make an owner");
     auto hash = co_await hasher.hash(*password);
-    if (!hash) co_return http::problem(503, "overloaded", "Service Unavailable", "retry shortly", request.request_id);
+    if (!hash)
+      co_return http::problem(503, "overloaded", "Service Unavailable", "retry shortly",
+                              request.request_id);
 
     auto tenant = request.principal->tenant;
     auto tx = co_await database.tenant_transaction(tenant);
     if (!tx) co_return database_problem(tx.error(), request);
     static const std::string sql =
         "INSERT INTO users (tenant_id, id, email, password_hash, role) "
-        "VALUES ($1, gen_random_uuid(), $2, $3, $4) RETURNING " + std::string(kUserColumns);
+        "VALUES ($1, gen_random_uuid(), $2, $3, $4) RETURNING " +
+        std::string(kUserColumns);
     auto rows = co_await tx->query(sql, tenant, *email, *hash, *role);
     if (!rows && rows.error().kind == db::ErrorKind::kConstraint)
-      co_return http::problem(409, "conflict", "Conflict", "a user with this email exists", request.request_id);
+      co_return http::problem(409, "conflict", "Conflict", "a user with this email exists",
+                              request.request_id);
     if (!rows) co_return database_problem(rows.error(), request);
     auto user = user_json((*rows)[0]);
     std::string id(user.at("id").as_string());
@@ -130,7 +140,8 @@ struct Users {
     auto owners = co_await tx->query(
         "SELECT id::text FROM users WHERE role = 'owner' AND status = 'active' FOR UPDATE");
     if (!owners) co_return database_problem(owners.error(), request);
-    auto current = co_await tx->query("SELECT role, status FROM users WHERE id = $1 FOR UPDATE", id->str());
+    auto current =
+        co_await tx->query("SELECT role, status FROM users WHERE id = $1 FOR UPDATE", id->str());
     if (!current) co_return database_problem(current.error(), request);
     if (current->empty()) co_return not_found(request);
     auto old_role = (*current)[0][0].as<std::string>();
@@ -139,17 +150,22 @@ struct Users {
       co_return forbidden(request, "only an owner can change an owner");
     bool stays_active_owner = role.value_or(old_role) == "owner" &&
                               status.value_or((*current)[0][1].as<std::string>()) == "active";
-    bool was_active_owner = old_role == "owner" && (*current)[0][1].as<std::string_view>() == "active";
+    bool was_active_owner =
+        old_role == "owner" && (*current)[0][1].as<std::string_view>() == "active";
     if (was_active_owner && !stays_active_owner && owners->size() <= 1) {
       co_return http::problem(409, "last-owner", "Conflict",
                               "a tenant keeps at least one active owner", request.request_id);
     }
-    static const std::string sql = "UPDATE users SET role = coalesce($2, role), status = coalesce($3, status) "
-                                   "WHERE id = $1 RETURNING " + std::string(kUserColumns);
+    static const std::string sql =
+        "UPDATE users SET role = coalesce($2, role), status = coalesce($3, status) "
+        "WHERE id = $1 RETURNING " +
+        std::string(kUserColumns);
     auto rows = co_await tx->query(sql, id->str(), role, status);
     if (!rows) co_return database_problem(rows.error(), request);
     auto user = user_json((*rows)[0]);
-    if (auto r = co_await audit(*tx, request, status == "deactivated" ? "user_deactivated" : "user_changed", id->str()); !r)
+    if (auto r = co_await audit(
+            *tx, request, status == "deactivated" ? "user_deactivated" : "user_changed", id->str());
+        !r)
       co_return database_problem(r.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
     if (request.method == "DELETE") co_return http::Response{204, "application/json", {}, ""};
@@ -171,7 +187,8 @@ struct Users {
   awaitable<db::Result<db::Rows>> audit(db::TenantTransaction& tx, const http::Request& request,
                                         std::string action, std::string resource) {
     co_return co_await tx.query(
-        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) VALUES ($1, $2, "
+        "$3, $4, $5)",
         request.principal->tenant, request.principal->subject, action, "user:" + resource,
         request.request_id);
   }

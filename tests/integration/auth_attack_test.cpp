@@ -4,7 +4,6 @@
 // No database is needed: the route under attack never reaches it.
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
-
 #include <signal.h>
 
 #include <boost/json.hpp>
@@ -24,8 +23,7 @@ using auth::base64url_encode;
 class AuthAttackTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    api_ = new ApiProcess("postgresql://tenantry_app@127.0.0.1:1/tenantry",
-                          "redis://127.0.0.1:1");
+    api_ = new ApiProcess("postgresql://tenantry_app@127.0.0.1:1/tenantry", "redis://127.0.0.1:1");
     other_dir_ = new TempDir();
     other_ = new TestKeys(other_dir_->path());
   }
@@ -100,9 +98,9 @@ TEST_F(AuthAttackTest, ForgedTokensAreRefused) {
     unsigned int length = 0;
     HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
          reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
-    expect_refused(
-        with_token(input + "." + base64url_encode(std::string(reinterpret_cast<char*>(mac), length))),
-        "HS256 with the public key as secret");
+    expect_refused(with_token(input + "." +
+                              base64url_encode(std::string(reinterpret_cast<char*>(mac), length))),
+                   "HS256 with the public key as secret");
   }
   expect_refused(with_token(other_->token()), "signed by a key not in the JWKS");
   {
@@ -158,8 +156,9 @@ TEST_F(AuthAttackTest, MalformedTokensAreRefused) {
 }
 
 TEST_F(AuthAttackTest, AHugeHeaderIs431AndTheServerKeepsServing) {
-  auto answer = raw_exchange(api_->port(), "GET /v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                                               std::string(100 * 1024, 'a') + "\r\n\r\n");
+  auto answer =
+      raw_exchange(api_->port(), "GET /v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                     std::string(100 * 1024, 'a') + "\r\n\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 431 ", 0), 0u) << answer.substr(0, 200);
   EXPECT_NE(answer.find("application/problem+json"), std::string::npos);
   EXPECT_EQ(with_token(token()).status, 200);
@@ -169,7 +168,8 @@ TEST_F(AuthAttackTest, AHugeHeaderIs431AndTheServerKeepsServing) {
 TEST_F(AuthAttackTest, AnonymousRoutesNeedNoToken) {
   EXPECT_EQ(get({}, "/v1/test/noop").status, 200);
   expect_refused(get({}, "/v1/test/noop-authenticated"), "noop-authenticated without a token");
-  EXPECT_EQ(get({{"Authorization", "Bearer " + token()}}, "/v1/test/noop-authenticated").status, 200);
+  EXPECT_EQ(get({{"Authorization", "Bearer " + token()}}, "/v1/test/noop-authenticated").status,
+            200);
 }
 
 // Rotation without waiting for the check interval: a new JWKS file and

@@ -33,8 +33,8 @@ class CrossTenantTest : public ::testing::Test {
 
   Tenant create(const std::string& slug, const std::string& email) {
     TempDir dir;
-    ChildProcess ctl({(binary_dir() / "bin/tenantryctl").string(), "tenant", "create", "--slug", slug,
-                      "--name", slug, "--owner-email", email},
+    ChildProcess ctl({(binary_dir() / "bin/tenantryctl").string(), "tenant", "create", "--slug",
+                      slug, "--name", slug, "--owner-email", email},
                      {{"SYSTEM_DATABASE_URL", pg_.system_url()}}, dir.path() / "ctl.log");
     if (ctl.wait(30s) != 0) throw std::runtime_error("tenant create failed: " + ctl.log());
     std::smatch m;
@@ -65,8 +65,9 @@ class CrossTenantTest : public ::testing::Test {
 
 TEST_F(CrossTenantTest, TenantBNeverReachesTenantAsResources) {
   auto token_a = owner_token(a_), token_b = owner_token(b_);
-  auto member = call("POST", "/v1/users", token_a,
-                     R"({"email":"member@a.example","role":"member","password":"a long password"})");
+  auto member =
+      call("POST", "/v1/users", token_a,
+           R"({"email":"member@a.example","role":"member","password":"a long password"})");
   ASSERT_EQ(member.status, 201) << member.body;
   auto member_id = std::string(json::parse(member.body).as_object().at("id").as_string());
   auto account = call("POST", "/v1/service-accounts", token_a, R"({"name":"ci","role":"member"})");
@@ -77,8 +78,9 @@ TEST_F(CrossTenantTest, TenantBNeverReachesTenantAsResources) {
   const std::map<std::string, std::string> ids_of_a{{"/v1/users/{id}", member_id},
                                                     {"/v1/tenants/{id}", a_.id},
                                                     {"/v1/service-accounts/{id}", account_id}};
-  const std::map<std::string, std::string> bodies{{"PATCH /v1/users/{id}", R"({"role":"viewer"})"},
-                                                  {"PATCH /v1/tenants/{id}", R"({"status":"suspended"})"}};
+  const std::map<std::string, std::string> bodies{
+      {"PATCH /v1/users/{id}", R"({"role":"viewer"})"},
+      {"PATCH /v1/tenants/{id}", R"({"status":"suspended"})"}};
   std::set<std::string> a_ids{a_.id, a_.owner, member_id, account_id};
 
   auto routes = http_request(api_.admin_port(), "GET", "/routes");
@@ -94,7 +96,8 @@ TEST_F(CrossTenantTest, TenantBNeverReachesTenantAsResources) {
       auto res = call(method, pattern, token_b);
       EXPECT_LT(res.status, 500) << method << " " << pattern;
       for (const auto& id : a_ids)
-        EXPECT_EQ(res.body.find(id), std::string::npos) << method << " " << pattern << " shows " << id;
+        EXPECT_EQ(res.body.find(id), std::string::npos)
+            << method << " " << pattern << " shows " << id;
       ++checked;
       continue;
     }
@@ -140,12 +143,20 @@ TEST_F(CrossTenantTest, MembersAreManagedByOwnersAndTheLastOwnerStays) {
                  R"({"email":"x@a.example","role":"owner","password":"a long password"})")
                 .status,
             403);  // only owners make owners
-  EXPECT_EQ(call("PATCH", "/v1/users/" + a_.owner, token_admin, R"({"role":"member"})").status, 403);
-  auto duplicate = call("POST", "/v1/users", token_a,
-                        R"({"email":"ADMIN@a.example","role":"member","password":"a long password"})");
+  EXPECT_EQ(call("PATCH", "/v1/users/" + a_.owner, token_admin, R"({"role":"member"})").status,
+            403);
+  auto duplicate =
+      call("POST", "/v1/users", token_a,
+           R"({"email":"ADMIN@a.example","role":"member","password":"a long password"})");
   EXPECT_EQ(duplicate.status, 409) << duplicate.body;
-  EXPECT_EQ(call("POST", "/v1/users", token_a, R"({"email":"y@a.example","role":"boss","password":"a long password"})").status, 400);
-  EXPECT_EQ(call("POST", "/v1/users", token_a, R"({"email":"y@a.example","role":"member","password":"short"})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/users", token_a,
+                 R"({"email":"y@a.example","role":"boss","password":"a long password"})")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/v1/users", token_a,
+                 R"({"email":"y@a.example","role":"member","password":"short"})")
+                .status,
+            400);
   EXPECT_EQ(call("POST", "/v1/users", token_a, "not json").status, 400);
 
   auto last = call("PATCH", "/v1/users/" + a_.owner, token_a, R"({"role":"admin"})");
@@ -167,31 +178,40 @@ TEST_F(CrossTenantTest, OperatorsCreateAndSuspendTenants) {
   claims["roles"] = {"platform-admin"};
   auto operator_token = api_.keys().token(claims);
   auto token_a = owner_token(a_);
-  EXPECT_EQ(call("POST", "/v1/tenants", token_a, R"({"slug":"x"})").status, 403);  // owners are not operators
+  EXPECT_EQ(call("POST", "/v1/tenants", token_a, R"({"slug":"x"})").status,
+            403);  // owners are not operators
 
-  auto created = call("POST", "/v1/tenants", operator_token,
-                      R"({"slug":"tenant-c","name":"C","owner_email":"owner@c.example","owner_password":"a long password"})");
+  auto created = call(
+      "POST", "/v1/tenants", operator_token,
+      R"({"slug":"tenant-c","name":"C","owner_email":"owner@c.example","owner_password":"a long password"})");
   ASSERT_EQ(created.status, 201) << created.body;
-  EXPECT_EQ(call("POST", "/v1/tenants", operator_token,
-                 R"({"slug":"tenant-c","name":"C2","owner_email":"o@c.example","owner_password":"a long password"})")
-                .status,
-            409);
+  EXPECT_EQ(
+      call(
+          "POST", "/v1/tenants", operator_token,
+          R"({"slug":"tenant-c","name":"C2","owner_email":"o@c.example","owner_password":"a long password"})")
+          .status,
+      409);
 
   ASSERT_EQ(call("GET", "/v1/users", token_a).status, 200);
-  auto suspended = call("PATCH", "/v1/tenants/" + a_.id, operator_token, R"({"status":"suspended"})");
+  auto suspended =
+      call("PATCH", "/v1/tenants/" + a_.id, operator_token, R"({"status":"suspended"})");
   ASSERT_EQ(suspended.status, 200) << suspended.body;
   auto refused = call("GET", "/v1/users", token_a);
   EXPECT_EQ(refused.status, 403) << refused.body;
   EXPECT_NE(refused.body.find("tenant-suspended"), std::string::npos);
-  auto sign_in = http_request(api_.port(), "POST", "/v1/auth/token",
-                              {{"Content-Type", "application/x-www-form-urlencoded"}},
-                              "grant_type=password&tenant=tenant-a&username=owner%40a.example&password=" + a_.password);
+  auto sign_in = http_request(
+      api_.port(), "POST", "/v1/auth/token",
+      {{"Content-Type", "application/x-www-form-urlencoded"}},
+      "grant_type=password&tenant=tenant-a&username=owner%40a.example&password=" + a_.password);
   EXPECT_EQ(sign_in.status, 400) << sign_in.body;  // invalid_grant while suspended
 
-  ASSERT_EQ(call("PATCH", "/v1/tenants/" + a_.id, operator_token, R"({"status":"active"})").status, 200);
+  ASSERT_EQ(call("PATCH", "/v1/tenants/" + a_.id, operator_token, R"({"status":"active"})").status,
+            200);
   EXPECT_EQ(call("GET", "/v1/users", token_a).status, 200);
   EXPECT_EQ(call("PATCH", "/v1/tenants/00000000-0000-4000-8000-0000000000ff", operator_token,
-                 R"({"status":"active"})").status, 404);
+                 R"({"status":"active"})")
+                .status,
+            404);
 }
 
 }  // namespace

@@ -11,8 +11,9 @@ namespace {
 
 TEST(RateLimit, ATenantPastItsBurstGets429AndOthersDoNot) {
   RedisServer redis;
-  ApiProcess api("postgresql://tenantry_app@127.0.0.1:1/tenantry", redis.url(),
-                 {{"TENANTRY_RATE_LIMIT_TENANT_RPS", "1"}, {"TENANTRY_RATE_LIMIT_TENANT_BURST", "3"}});
+  ApiProcess api(
+      "postgresql://tenantry_app@127.0.0.1:1/tenantry", redis.url(),
+      {{"TENANTRY_RATE_LIMIT_TENANT_RPS", "1"}, {"TENANTRY_RATE_LIMIT_TENANT_BURST", "3"}});
   auto token_for = [&](const char* tenant) {
     auto claims = TestKeys::claims();
     claims["tid"] = tenant;
@@ -35,17 +36,19 @@ TEST(RateLimit, ATenantPastItsBurstGets429AndOthersDoNot) {
   EXPECT_EQ(limited.header("content-type"), "application/problem+json");
   EXPECT_EQ(limited.header("retry-after"), "1");
   EXPECT_NE(limited.body.find("rate-limited"), std::string::npos);
-  EXPECT_EQ(me(b).status, 200);  // tenant B has its own budget
+  EXPECT_EQ(me(b).status, 200);                                      // tenant B has its own budget
   EXPECT_EQ(http_request(api.port(), "GET", "/livez").status, 200);  // anonymous: not limited
   auto metrics = http_request(api.admin_port(), "GET", "/metrics").body;
-  EXPECT_NE(metrics.find("tenantry_ratelimit_decisions_total{policy=\"tenant\",result=\"limited\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.find("tenantry_ratelimit_decisions_total{policy=\"tenant\",result=\"limited\"} 1"),
+      std::string::npos);
   // Redis's own memory figures, read at the scrape (ADR-009: watch Redis memory).
   EXPECT_NE(metrics.find("tenantry_redis_maxmemory_bytes{concern=\"ratelimit\"} 268435456"),
             std::string::npos);
   EXPECT_EQ(metrics.find("tenantry_redis_used_memory_bytes{concern=\"ratelimit\"} 0\n"),
             std::string::npos);
-  EXPECT_NE(metrics.find("tenantry_redis_breaker_state{concern=\"ratelimit\"} 0"), std::string::npos);
+  EXPECT_NE(metrics.find("tenantry_redis_breaker_state{concern=\"ratelimit\"} 0"),
+            std::string::npos);
   EXPECT_NE(metrics.find("tenantry_redis_command_duration_seconds_count{concern=\"ratelimit\"}"),
             std::string::npos);
 }

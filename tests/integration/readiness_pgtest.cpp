@@ -26,7 +26,8 @@ class ReadinessTest : public ::testing::Test {
 
   PostgresServer pg_;
   RedisServer redis_;
-  ApiProcess api_{pg_.url(), redis_.url(),
+  ApiProcess api_{pg_.url(),
+                  redis_.url(),
                   {{"TENANTRY_DB_POOL_MAX", "2"},
                    {"TENANTRY_DB_ACQUIRE_TIMEOUT_MS", "200"},
                    {"TENANTRY_DEPENDENCY_TIMEOUT_MS", "500"}}};

@@ -3,10 +3,9 @@
 // rotation with reuse detection, revocation, and failures that all look and
 // take alike.
 #include <gtest/gtest.h>
-
-#include <boost/json.hpp>
 #include <libpq-fe.h>
 
+#include <boost/json.hpp>
 #include <regex>
 
 #include "support/api_process.h"
@@ -60,8 +59,10 @@ class SignInTest : public ::testing::Test {
   }
   HttpResult sign_in(const std::string& password, const std::string& email = "owner@acme.example",
                      const std::string& slug = "acme") {
-    return post("/v1/auth/token",
-                {{"grant_type", "password"}, {"tenant", slug}, {"username", email}, {"password", password}});
+    return post("/v1/auth/token", {{"grant_type", "password"},
+                                   {"tenant", slug},
+                                   {"username", email},
+                                   {"password", password}});
   }
   HttpResult refresh(const std::string& token) {
     return post("/v1/auth/token", {{"grant_type", "refresh_token"}, {"refresh_token", token}});
@@ -115,8 +116,10 @@ TEST_F(SignInTest, EveryFailedSignInLooksAndTakesAlike) {
     return std::pair{res, Clock::now() - start};
   };
   auto [wrong, wrong_time] = timed([&] { return sign_in(password_ + "x"); });
-  auto [unknown_user, unknown_user_time] = timed([&] { return sign_in(password_, "nobody@acme.example"); });
-  auto [unknown_tenant, unknown_tenant_time] = timed([&] { return sign_in(password_, "owner@acme.example", "nope"); });
+  auto [unknown_user, unknown_user_time] =
+      timed([&] { return sign_in(password_, "nobody@acme.example"); });
+  auto [unknown_tenant, unknown_tenant_time] =
+      timed([&] { return sign_in(password_, "owner@acme.example", "nope"); });
   expect_invalid_grant(wrong, "wrong password");
   // If the server died, its log says why.
   if (unknown_user.status == 0) ADD_FAILURE() << api_.process().log().substr(0, 6000);
@@ -171,7 +174,8 @@ TEST_F(SignInTest, ServiceAccountsUseClientCredentials) {
   auto owner = sign_in(password_);
   ASSERT_EQ(owner.status, 200) << owner.body;
   std::vector<std::pair<std::string, std::string>> auth{
-      {"Authorization", "Bearer " + field(owner, "access_token")}, {"Content-Type", "application/json"}};
+      {"Authorization", "Bearer " + field(owner, "access_token")},
+      {"Content-Type", "application/json"}};
   auto created = http_request(api_.port(), "POST", "/v1/service-accounts", auth,
                               R"({"name":"ci","role":"member"})");
   ASSERT_EQ(created.status, 201) << created.body;
@@ -179,8 +183,9 @@ TEST_F(SignInTest, ServiceAccountsUseClientCredentials) {
   auto listed = http_request(api_.port(), "GET", "/v1/service-accounts", auth);
   EXPECT_EQ(listed.body.find(secret), std::string::npos) << "the secret is shown only once";
 
-  auto grant = post("/v1/auth/token", {{"grant_type", "client_credentials"}, {"client_id", client_id},
-                                       {"client_secret", secret}});
+  auto grant = post(
+      "/v1/auth/token",
+      {{"grant_type", "client_credentials"}, {"client_id", client_id}, {"client_secret", secret}});
   ASSERT_EQ(grant.status, 200) << grant.body;
   EXPECT_EQ(json::parse(grant.body).as_object().count("refresh_token"), 0u);
   auto me = http_request(api_.port(), "GET", "/v1/me",
@@ -189,13 +194,18 @@ TEST_F(SignInTest, ServiceAccountsUseClientCredentials) {
   EXPECT_EQ(json::parse(me.body).as_object().at("roles").as_array(), json::array{"member"});
   EXPECT_EQ(json::parse(me.body).as_object().at("subject").as_string(), field(created, "id"));
 
-  auto wrong = post("/v1/auth/token", {{"grant_type", "client_credentials"}, {"client_id", client_id},
+  auto wrong = post("/v1/auth/token", {{"grant_type", "client_credentials"},
+                                       {"client_id", client_id},
                                        {"client_secret", secret + "x"}});
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(wrong.body, R"({"error":"invalid_client"})");
-  EXPECT_EQ(http_request(api_.port(), "DELETE", "/v1/service-accounts/" + field(created, "id"), auth).status, 204);
-  auto disabled = post("/v1/auth/token", {{"grant_type", "client_credentials"}, {"client_id", client_id},
-                                          {"client_secret", secret}});
+  EXPECT_EQ(
+      http_request(api_.port(), "DELETE", "/v1/service-accounts/" + field(created, "id"), auth)
+          .status,
+      204);
+  auto disabled = post(
+      "/v1/auth/token",
+      {{"grant_type", "client_credentials"}, {"client_id", client_id}, {"client_secret", secret}});
   EXPECT_EQ(disabled.status, 401) << "a disabled account gets no token";
 }
 

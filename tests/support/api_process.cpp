@@ -9,17 +9,17 @@ using namespace std::chrono_literals;
 ApiProcess::ApiProcess(const std::string& database_url, const std::string& redis_url,
                        std::map<std::string, std::string> env)
     : keys_(dir_.path()), port_(free_port()), admin_port_(free_port()) {
-  std::map<std::string, std::string> all{{"DATABASE_URL", database_url},
-                                         {"REDIS_URL", redis_url},
-                                         {"TENANTRY_JWKS_FILE", keys_.jwks_path().string()},
-                                         {"TENANTRY_JWT_SIGNING_KEY_FILE",
-                                          keys_.signing_key_path().string()},
-                                         {"TENANTRY_HTTP_PORT", std::to_string(port_)},
-                                         {"TENANTRY_ADMIN_PORT", std::to_string(admin_port_)},
-                                         {"TENANTRY_THREADS", "2"},
-                                         {"TENANTRY_ENABLE_TEST_ENDPOINTS", "1"},
-                                         {"TENANTRY_DRAIN_DELAY_MS", "200"},
-                                         {"TENANTRY_REPLICA", "itest"}};
+  std::map<std::string, std::string> all{
+      {"DATABASE_URL", database_url},
+      {"REDIS_URL", redis_url},
+      {"TENANTRY_JWKS_FILE", keys_.jwks_path().string()},
+      {"TENANTRY_JWT_SIGNING_KEY_FILE", keys_.signing_key_path().string()},
+      {"TENANTRY_HTTP_PORT", std::to_string(port_)},
+      {"TENANTRY_ADMIN_PORT", std::to_string(admin_port_)},
+      {"TENANTRY_THREADS", "2"},
+      {"TENANTRY_ENABLE_TEST_ENDPOINTS", "1"},
+      {"TENANTRY_DRAIN_DELAY_MS", "200"},
+      {"TENANTRY_REPLICA", "itest"}};
   for (auto& [name, value] : env) all[name] = value;
   process_.emplace(std::vector<std::string>{(binary_dir() / "bin/tenantry-api").string()}, all,
                    dir_.path() / "api.log");

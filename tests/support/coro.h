@@ -15,8 +15,7 @@ T run_coro(boost::asio::io_context& context, boost::asio::awaitable<T> op) {
   std::optional<T> out;
   std::exception_ptr failure;
   boost::asio::co_spawn(
-      context,
-      [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(op)); },
+      context, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(op)); },
       [&](std::exception_ptr e) { failure = e; });
   context.restart();
   context.run();

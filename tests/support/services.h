@@ -70,8 +70,8 @@ class PostgresServer {
   void start();  // restart after stop(), same data and port
   void stop();   // fast shutdown, waits for exit
   unsigned short port() const { return port_; }
-  std::string url() const;        // database "tenantry" as the application role
-  std::string owner_url() const;  // database "tenantry" as the schema owner (migrations)
+  std::string url() const;         // database "tenantry" as the application role
+  std::string owner_url() const;   // database "tenantry" as the schema owner (migrations)
   std::string system_url() const;  // database "tenantry" as tenantry_system (BYPASSRLS)
   // Runs tenantry-migrate up with the repository's migrations; throws on failure.
   void migrate() const;

@@ -1,11 +1,10 @@
 // tenantry-api: a stateless web replica. Wiring only: configuration,
 // logger, metrics, database pools, routes, server.
-#include <cstdio>
-#include <exception>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <cstdio>
+#include <exception>
 #include <functional>
 #include <optional>
 
@@ -14,10 +13,10 @@
 #include "api/routes.h"
 #include "platform/auth/middleware.h"
 #include "platform/db/transaction.h"
-#include "platform/ratelimit/middleware.h"
-#include "platform/redis/client.h"
 #include "platform/http/server.h"
 #include "platform/metrics/metrics.h"
+#include "platform/ratelimit/middleware.h"
+#include "platform/redis/client.h"
 
 namespace {
 

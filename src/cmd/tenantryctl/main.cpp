@@ -3,10 +3,14 @@
 // a token with the signing key (operators, tests), and creating tenants
 // (through a SystemTransaction as tenantry_system, SYSTEM_DATABASE_URL).
 // Every failure is one line naming the culprit and a non-zero exit.
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -19,17 +23,11 @@
 #include <thread>
 #include <vector>
 
-#include <openssl/rand.h>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include "platform/auth/base64url.h"
 #include "platform/auth/jwt.h"
+#include "platform/auth/keys.h"
 #include "platform/auth/passwords.h"
 #include "platform/db/transaction.h"
-#include "platform/auth/keys.h"
 #include "platform/tenancy/tenant_id.h"
 
 namespace {
@@ -99,7 +97,8 @@ long number(const std::string& flag, const std::string& text, long min, long max
   return value;
 }
 
-Options parse_options(const std::vector<std::string>& args, const std::vector<std::string>& allowed) {
+Options parse_options(const std::vector<std::string>& args,
+                      const std::vector<std::string>& allowed) {
   Options options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& flag = args[i];
@@ -253,8 +252,8 @@ int mint(const Options& o) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  json::object claims{{"iss", o.issuer}, {"aud", o.audience}, {"sub", o.subject},
-                      {"tid", o.tenant}, {"roles", roles},    {"iat", now},
+  json::object claims{{"iss", o.issuer},   {"aud", o.audience}, {"sub", o.subject},
+                      {"tid", o.tenant},   {"roles", roles},    {"iat", now},
                       {"exp", now + o.ttl}};
   std::printf("%s\n", tenantry::auth::sign(read_signing_key(o), json::serialize(claims)).c_str());
   return 0;
@@ -267,7 +266,8 @@ int create_tenant(const Options& o) {
   if (!url || !*url) throw UsageError("SYSTEM_DATABASE_URL: required but not set");
   std::string password;
   if (o.password_stdin) {
-    if (!std::getline(std::cin, password)) throw UsageError("--password-stdin: no line on standard input");
+    if (!std::getline(std::cin, password))
+      throw UsageError("--password-stdin: no line on standard input");
     if (!password.empty() && password.back() == '\r') password.pop_back();
     if (password.size() < 12 || password.size() > 1024)
       throw UsageError("--password-stdin: the password must have 12 to 1024 characters");
@@ -353,23 +353,26 @@ int main(int argc, char** argv) {
   }
   try {
     if (args[0] == "tenant") {
-      if (args.size() < 2 || args[1] != "create") throw UsageError("tenant: expected 'tenant create'");
+      if (args.size() < 2 || args[1] != "create")
+        throw UsageError("tenant: expected 'tenant create'");
       return create_tenant(
           parse_options({args.begin() + 2, args.end()},
                         {"--slug", "--name", "--owner-email", "--password-stdin"}));
     }
     if (args[0] == "token") {
       if (args.size() < 2 || args[1] != "mint") throw UsageError("token: expected 'token mint'");
-      return mint(parse_options({args.begin() + 2, args.end()},
-                                {"--dir", "--tenant", "--subject", "--roles", "--ttl", "--issuer",
-                                 "--audience"}));
+      return mint(parse_options(
+          {args.begin() + 2, args.end()},
+          {"--dir", "--tenant", "--subject", "--roles", "--ttl", "--issuer", "--audience"}));
     }
     if (args[0] != "keys") throw UsageError("unknown command '" + args[0] + "' (see --help)");
-    if (args.size() < 2) throw UsageError("keys: missing subcommand (generate, rotate, retire, list)");
+    if (args.size() < 2)
+      throw UsageError("keys: missing subcommand (generate, rotate, retire, list)");
     std::vector<std::string> rest(args.begin() + 2, args.end());
     const auto& sub = args[1];
     if (sub == "generate") return generate(parse_options(rest, {"--dir", "--bits"}));
-    if (sub == "rotate") return rotate(parse_options(rest, {"--dir", "--bits", "--publish-wait-ms"}));
+    if (sub == "rotate")
+      return rotate(parse_options(rest, {"--dir", "--bits", "--publish-wait-ms"}));
     if (sub == "retire") return retire(parse_options(rest, {"--dir", "--kid"}));
     if (sub == "list") return list(parse_options(rest, {"--dir"}));
     throw UsageError("keys: unknown subcommand '" + sub + "'");

@@ -12,7 +12,8 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 constexpr std::array<std::int8_t, 256> make_decode_table() {
   std::array<std::int8_t, 256> table{};
   for (auto& entry : table) entry = -1;
-  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 64; ++i)
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
   return table;
 }
 constexpr auto kDecode = make_decode_table();
@@ -37,8 +38,8 @@ std::string base64url_encode(std::string_view bytes) {
     out += kAlphabet[n >> 18 & 63];
     out += kAlphabet[n >> 12 & 63];
   } else if (bytes.size() - i == 2) {
-    std::uint32_t n = static_cast<std::uint8_t>(bytes[i]) << 16 |
-                      static_cast<std::uint8_t>(bytes[i + 1]) << 8;
+    std::uint32_t n =
+        static_cast<std::uint8_t>(bytes[i]) << 16 | static_cast<std::uint8_t>(bytes[i + 1]) << 8;
     out += kAlphabet[n >> 18 & 63];
     out += kAlphabet[n >> 12 & 63];
     out += kAlphabet[n >> 6 & 63];

@@ -27,16 +27,16 @@ struct VerifyOptions {
 // Why a token was refused: for logs and metrics labels, never for clients
 // (they all get the same invalid_token answer).
 enum class TokenError {
-  kMalformed,     // not three base64url parts of JSON objects, or too large
-  kAlgorithm,     // alg other than RS256
-  kHeader,        // crit, jku, x5u, jwk, x5c, or a typ other than JWT / at+jwt
-  kUnknownKey,    // no kid, or a kid not in the key set
-  kSignature,     // the signature does not verify
-  kExpired,       // exp in the past (beyond the leeway)
-  kNotYetValid,   // nbf or iat in the future (beyond the leeway)
-  kIssuer,        // iss is not the configured issuer
-  kAudience,      // aud does not name the configured audience
-  kClaims,        // sub, tid (a UUID) or roles missing or of the wrong type
+  kMalformed,    // not three base64url parts of JSON objects, or too large
+  kAlgorithm,    // alg other than RS256
+  kHeader,       // crit, jku, x5u, jwk, x5c, or a typ other than JWT / at+jwt
+  kUnknownKey,   // no kid, or a kid not in the key set
+  kSignature,    // the signature does not verify
+  kExpired,      // exp in the past (beyond the leeway)
+  kNotYetValid,  // nbf or iat in the future (beyond the leeway)
+  kIssuer,       // iss is not the configured issuer
+  kAudience,     // aud does not name the configured audience
+  kClaims,       // sub, tid (a UUID) or roles missing or of the wrong type
 };
 std::string_view token_error_name(TokenError error);
 

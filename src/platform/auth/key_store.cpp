@@ -7,8 +7,8 @@ KeyStore::KeyStore(std::filesystem::path path, std::chrono::milliseconds check_i
                    base::Logger& logger) {
   try {
     file_ = std::make_unique<base::ReloadingFile<KeySet>>(
-        std::move(path), check_interval, [](const std::string& text) { return KeySet::parse(text); },
-        logger);
+        std::move(path), check_interval,
+        [](const std::string& text) { return KeySet::parse(text); }, logger);
   } catch (const std::runtime_error& e) {
     throw KeyError(e.what());
   }

@@ -43,16 +43,18 @@ std::string key_param(EVP_PKEY* key, const char* name) {
 
 // RFC 7638: SHA-256 over the required members in lexicographic order.
 std::string thumbprint(std::string_view n, std::string_view e) {
-  std::string canonical = R"({"e":")" + base64url_encode(e) + R"(","kty":"RSA","n":")" +
-                          base64url_encode(n) + R"("})";
+  std::string canonical =
+      R"({"e":")" + base64url_encode(e) + R"(","kty":"RSA","n":")" + base64url_encode(n) + R"("})";
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), digest);
   return base64url_encode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
 }
 
 Key public_key(std::string_view n, std::string_view e) {
-  Bn bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr));
-  Bn bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr));
+  Bn bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()),
+                    nullptr));
+  Bn bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()),
+                    nullptr));
   std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> builder(OSSL_PARAM_BLD_new(),
                                                                           OSSL_PARAM_BLD_free);
   if (!bn_n || !bn_e || !builder ||
@@ -137,7 +139,8 @@ SigningKey SigningKey::from_pem(std::string_view pem) {
 
 std::string SigningKey::private_pem() const {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
     throw KeyError("cannot write the private key");
   char* data = nullptr;
   long size = BIO_get_mem_data(bio.get(), &data);
@@ -161,8 +164,8 @@ std::string SigningKey::sign(std::string_view data) const {
   std::size_t size = 0;
   if (!context ||
       EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
-      EVP_DigestSign(context.get(), nullptr, &size, reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size()) != 1) {
+      EVP_DigestSign(context.get(), nullptr, &size,
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
     throw KeyError("signing failed");
   }
   std::string signature(size, '\0');

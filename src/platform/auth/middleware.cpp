@@ -74,17 +74,19 @@ http::Middleware authentication(KeyStore& keys, VerifyOptions options, base::Log
     std::string_view why;
     auto token = bearer_token(request, why);
     if (!token) {
-      logger.log(base::LogLevel::kDebug, "unauthenticated", {{"request_id", request.request_id}, {"reason", why}});
+      logger.log(base::LogLevel::kDebug, "unauthenticated",
+                 {{"request_id", request.request_id}, {"reason", why}});
       co_return unauthorized(request, request.header("authorization").size() > 0);
     }
     auto claims = verify(*token, *keys.keys(), options, std::chrono::system_clock::now());
     if (!claims) {
-      logger.log(base::LogLevel::kDebug, "token refused", {{"request_id", request.request_id},
-                                     {"reason", token_error_name(claims.error())}});
+      logger.log(
+          base::LogLevel::kDebug, "token refused",
+          {{"request_id", request.request_id}, {"reason", token_error_name(claims.error())}});
       co_return unauthorized(request, true);
     }
-    request.principal.emplace(tenancy::Principal{std::move(claims->subject), claims->tenant,
-                                                 std::move(claims->roles)});
+    request.principal.emplace(
+        tenancy::Principal{std::move(claims->subject), claims->tenant, std::move(claims->roles)});
     if (!route->roles.empty()) {
       bool allowed = false;
       for (const auto& role : route->roles) allowed |= request.principal->has_role(role);

@@ -6,9 +6,9 @@
 // work waiting for it; beyond the bound, callers get nullopt (answer 503).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <atomic>
 #include <optional>
 #include <string>
 

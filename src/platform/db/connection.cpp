@@ -35,7 +35,8 @@ std::string trimmed_message(const char* text, std::string_view fallback) {
 }
 
 Error connection_error(PGconn* conn, std::string_view fallback) {
-  return {ErrorKind::kConnection, {}, trimmed_message(conn ? PQerrorMessage(conn) : nullptr, fallback)};
+  return {
+      ErrorKind::kConnection, {}, trimmed_message(conn ? PQerrorMessage(conn) : nullptr, fallback)};
 }
 
 Error server_error(const PGresult* result) {
@@ -51,7 +52,9 @@ Error server_error(const PGresult* result) {
 
 struct StringHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  std::size_t operator()(std::string_view text) const {
+    return std::hash<std::string_view>{}(text);
+  }
 };
 
 // Waits for a socket that libpq may replace (during connection set-up),
@@ -170,7 +173,8 @@ asio::awaitable<Result<std::vector<Rows>>> Connection::Impl::run(
   // the way yields one more result (and nullptr) before its own.
   std::size_t new_index = 0;
   for (std::size_t i = 0; i < commands.size(); ++i) {
-    bool preparing = new_index < new_statements.size() && new_statements[new_index] == commands[i].sql;
+    bool preparing =
+        new_index < new_statements.size() && new_statements[new_index] == commands[i].sql;
     for (int step = preparing ? 0 : 1; step < 2; ++step) {
       auto result = co_await next_result();
       if (!result) co_return result.error();
@@ -178,8 +182,10 @@ asio::awaitable<Result<std::vector<Rows>>> Connection::Impl::run(
       if (res == nullptr) co_return fail(Error{ErrorKind::kConnection, {}, "result missing"});
       auto status = PQresultStatus(res);
       if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-        if (step == 1) rows[i] = Rows(res);
-        else PQclear(res);
+        if (step == 1)
+          rows[i] = Rows(res);
+        else
+          PQclear(res);
       } else {
         if (status == PGRES_PIPELINE_ABORTED) {
           PQclear(res);
@@ -233,17 +239,23 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
   };
   std::unique_ptr<PGconn, Finish> conn(PQconnectStartParams(keywords, values, 1));
   if (!conn || PQstatus(conn.get()) == CONNECTION_BAD)
-    co_return Error{ErrorKind::kUnavailable, {}, trimmed_message(conn ? PQerrorMessage(conn.get()) : nullptr, "cannot connect")};
+    co_return Error{ErrorKind::kUnavailable,
+                    {},
+                    trimmed_message(conn ? PQerrorMessage(conn.get()) : nullptr, "cannot connect")};
   for (auto poll = PGRES_POLLING_WRITING; poll != PGRES_POLLING_OK;
        poll = PQconnectPoll(conn.get())) {
     if (poll == PGRES_POLLING_FAILED)
-      co_return Error{ErrorKind::kUnavailable, {}, trimmed_message(PQerrorMessage(conn.get()), "connection failed")};
+      co_return Error{ErrorKind::kUnavailable,
+                      {},
+                      trimmed_message(PQerrorMessage(conn.get()), "connection failed")};
     auto what = poll == PGRES_POLLING_READING ? Wait::wait_read : Wait::wait_write;
     if (!co_await wait_socket(conn.get(), what))
       co_return Error{ErrorKind::kUnavailable, {}, "socket wait failed"};
   }
   if (PQsetnonblocking(conn.get(), 1) != 0 || PQenterPipelineMode(conn.get()) == 0)
-    co_return Error{ErrorKind::kUnavailable, {}, trimmed_message(PQerrorMessage(conn.get()), "cannot enter pipeline mode")};
+    co_return Error{ErrorKind::kUnavailable,
+                    {},
+                    trimmed_message(PQerrorMessage(conn.get()), "cannot enter pipeline mode")};
   auto executor = co_await asio::this_coro::executor;
   co_return std::unique_ptr<Connection>(
       new Connection(std::make_shared<Impl>(conn.release(), executor, options)));
@@ -264,7 +276,8 @@ asio::awaitable<Result<std::vector<Rows>>> Connection::run(std::span<const Comma
   ++impl.runs;
   impl.timer.cancel();
   if (impl.timed_out) {
-    co_return impl.fail(Error{ErrorKind::kTimeout, {},
+    co_return impl.fail(Error{ErrorKind::kTimeout,
+                              {},
                               "no answer within " + std::to_string(impl.deadline.count()) + " ms"});
   }
   co_return result;
@@ -272,9 +285,7 @@ asio::awaitable<Result<std::vector<Rows>>> Connection::run(std::span<const Comma
 
 bool Connection::broken() const { return impl_->broken || PQstatus(impl_->conn) == CONNECTION_BAD; }
 
-bool Connection::in_transaction() const {
-  return PQtransactionStatus(impl_->conn) != PQTRANS_IDLE;
-}
+bool Connection::in_transaction() const { return PQtransactionStatus(impl_->conn) != PQTRANS_IDLE; }
 
 bool Connection::closed_by_server() const {
   pollfd fd{PQsocket(impl_->conn), POLLIN, 0};

@@ -10,16 +10,16 @@
 namespace tenantry::db {
 
 enum class ErrorKind {
-  kUnavailable,    // cannot connect (PostgreSQL down, or reconnect backoff in effect)
-  kPoolTimeout,    // no connection free within the acquire timeout, or too many waiters
-  kConnection,     // the connection broke during the call
-  kTimeout,        // statement or lock timeout (server side), or the client-side deadline
-  kConstraint,     // SQLSTATE class 23: unique, foreign key, check, not null
-  kSerialization,  // 40001 or 40P01: retrying the whole transaction may succeed
-  kPermission,     // 42501: a grant or a row-level security policy refused it
-  kData,           // SQLSTATE class 22: a value the column type does not accept
-  kTenantInactive, // TN001 from app_enter_tenant: the tenant is suspended or absent
-  kQuery,          // any other server error (syntax, undefined column...): a bug
+  kUnavailable,     // cannot connect (PostgreSQL down, or reconnect backoff in effect)
+  kPoolTimeout,     // no connection free within the acquire timeout, or too many waiters
+  kConnection,      // the connection broke during the call
+  kTimeout,         // statement or lock timeout (server side), or the client-side deadline
+  kConstraint,      // SQLSTATE class 23: unique, foreign key, check, not null
+  kSerialization,   // 40001 or 40P01: retrying the whole transaction may succeed
+  kPermission,      // 42501: a grant or a row-level security policy refused it
+  kData,            // SQLSTATE class 22: a value the column type does not accept
+  kTenantInactive,  // TN001 from app_enter_tenant: the tenant is suspended or absent
+  kQuery,           // any other server error (syntax, undefined column...): a bug
 };
 
 struct Error {

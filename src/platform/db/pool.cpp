@@ -111,16 +111,19 @@ struct Pool::Shard : std::enable_shared_from_this<Shard> {
       }
       if (total() < max_size) {
         if (now < retry_at) {
-          co_return fail({ErrorKind::kUnavailable, {},
-                          "cannot connect to PostgreSQL (" + last_error + "); next attempt in " +
-                              millis_text(std::chrono::duration_cast<milliseconds>(retry_at - now))});
+          co_return fail(
+              {ErrorKind::kUnavailable,
+               {},
+               "cannot connect to PostgreSQL (" + last_error + "); next attempt in " +
+                   millis_text(std::chrono::duration_cast<milliseconds>(retry_at - now))});
         }
         auto opened = co_await connect(deadline);
         if (!opened) co_return fail(opened.error());
         co_return lend(std::move(*opened), start);
       }
       if (waiters.size() >= max_waiters) {
-        co_return fail({ErrorKind::kPoolTimeout, {},
+        co_return fail({ErrorKind::kPoolTimeout,
+                        {},
                         "connection pool exhausted: " + std::to_string(waiters.size()) +
                             " callers already waiting"});
       }
@@ -134,8 +137,10 @@ struct Pool::Shard : std::enable_shared_from_this<Shard> {
         co_return lend(std::move(waiter.connection), start);
       }
       if (!waiter.woken) {
-        co_return fail({ErrorKind::kPoolTimeout, {},
-                        "no database connection free within " + millis_text(config.acquire_timeout)});
+        co_return fail(
+            {ErrorKind::kPoolTimeout,
+             {},
+             "no database connection free within " + millis_text(config.acquire_timeout)});
       }
       // A connection was closed instead of returned: room to open one.
     }
@@ -202,12 +207,14 @@ Pool::Pool(PoolConfig config, std::span<asio::io_context* const> contexts,
     : config_(std::move(config)) {
   if (contexts.empty()) throw std::invalid_argument("Pool: no io_context");
   auto n = contexts.size();
-  auto share = [n](std::size_t total, std::size_t i) { return total / n + (i < total % n ? 1 : 0); };
+  auto share = [n](std::size_t total, std::size_t i) {
+    return total / n + (i < total % n ? 1 : 0);
+  };
   for (std::size_t i = 0; i < n; ++i) {
-    shards_.push_back(std::make_shared<Shard>(config_, *contexts[i], metrics,
-                                              share(config_.min_size, i),
-                                              std::max<std::size_t>(1, share(config_.max_size, i)),
-                                              std::max<std::size_t>(1, share(config_.max_waiters, i))));
+    shards_.push_back(
+        std::make_shared<Shard>(config_, *contexts[i], metrics, share(config_.min_size, i),
+                                std::max<std::size_t>(1, share(config_.max_size, i)),
+                                std::max<std::size_t>(1, share(config_.max_waiters, i))));
   }
 }
 

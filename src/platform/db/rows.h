@@ -34,8 +34,7 @@ class Param {
   Param(const tenancy::TenantId& tenant) : text_(tenant.str()) {}
   Param(bool value) : text_(value ? "t" : "f") {}
   template <std::integral T>
-    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-  Param(T value) {
+  requires(!std::same_as<T, bool> && !std::same_as<T, char>) Param(T value) {
     char buffer[24];
     auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
     text_.emplace(buffer, end);
@@ -58,7 +57,8 @@ class Param {
 // the server answers it with a 500.
 class Field {
  public:
-  Field(const pg_result* result, int row, int column) : result_(result), row_(row), column_(column) {}
+  Field(const pg_result* result, int row, int column)
+      : result_(result), row_(row), column_(column) {}
 
   bool is_null() const;
   std::string_view text() const;  // "" for NULL

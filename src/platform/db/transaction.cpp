@@ -6,14 +6,11 @@ namespace {
 
 namespace asio = boost::asio;
 
-
 std::string_view begin_sql(Access access) {
   return access == Access::kReadOnly ? "BEGIN READ ONLY" : "BEGIN";
 }
 
-Error finished_error() {
-  return {ErrorKind::kQuery, {}, "the transaction has already ended"};
-}
+Error finished_error() { return {ErrorKind::kQuery, {}, "the transaction has already ended"}; }
 
 // After a failed statement inside BEGIN: roll back so that the connection
 // can serve the next caller; if that fails too, the pool closes it.

@@ -52,7 +52,8 @@ class Transaction {
   Transaction(Lease lease, Access access, std::string_view scope_sql, std::optional<Param> scope);
 
  private:
-  boost::asio::awaitable<Result<Rows>> run_statement(std::string_view sql, std::vector<Param> params);
+  boost::asio::awaitable<Result<Rows>> run_statement(std::string_view sql,
+                                                     std::vector<Param> params);
   boost::asio::awaitable<Result<void>> finish(std::string_view sql);
 
   Lease lease_;
@@ -77,8 +78,8 @@ class TenantTransaction : public Transaction {
 class SystemTransaction : public Transaction {
  public:
   // For cross-tenant maintenance: `pool` must connect as tenantry_system.
-  static boost::asio::awaitable<Result<SystemTransaction>> begin(Pool& pool,
-                                                                 Access access = Access::kReadWrite);
+  static boost::asio::awaitable<Result<SystemTransaction>> begin(
+      Pool& pool, Access access = Access::kReadWrite);
 
  private:
   using Transaction::Transaction;

@@ -140,8 +140,8 @@ prometheus::Gauge& pool_gauge(prometheus::Registry& registry, const std::string&
 
 prometheus::Histogram& pool_histogram(prometheus::Registry& registry, const std::string& name,
                                       const std::string& help, const std::string& pool) {
-  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add(
-      {{"pool", pool}}, kLatencyBuckets);
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add({{"pool", pool}},
+                                                                                   kLatencyBuckets);
 }
 
 }  // namespace
@@ -151,8 +151,7 @@ DbPoolMetrics::DbPoolMetrics(prometheus::Registry& registry, const std::string& 
                       {{"pool", pool}, {"state", "idle"}})),
       in_use(pool_gauge(registry, "tenantry_db_connections", "PostgreSQL connections by state",
                         {{"pool", pool}, {"state", "in_use"}})),
-      connecting(pool_gauge(registry, "tenantry_db_connections",
-                            "PostgreSQL connections by state",
+      connecting(pool_gauge(registry, "tenantry_db_connections", "PostgreSQL connections by state",
                             {{"pool", pool}, {"state", "connecting"}})),
       waiters(pool_gauge(registry, "tenantry_db_pool_waiters",
                          "Callers waiting for a free connection", {{"pool", pool}})),

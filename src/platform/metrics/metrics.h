@@ -80,7 +80,7 @@ class RedisMetrics {
   RedisMetrics(prometheus::Registry& registry, const std::string& concern);
 
   prometheus::Histogram& command_seconds;
-  prometheus::Gauge& breaker_state;  // 0 closed, 1 half-open, 2 open
+  prometheus::Gauge& breaker_state;      // 0 closed, 1 half-open, 2 open
   prometheus::Gauge& used_memory_bytes;  // from INFO memory, refreshed at each scrape
   prometheus::Gauge& maxmemory_bytes;
   // Failed commands by kind ("unavailable", "timeout", "connection").

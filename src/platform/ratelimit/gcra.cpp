@@ -37,7 +37,8 @@ std::chrono::milliseconds from_us(long long us) {
 
 }  // namespace
 
-RateLimiter::RateLimiter(redis::Client& redis, bool fail_open) : redis_(redis), fail_open_(fail_open) {}
+RateLimiter::RateLimiter(redis::Client& redis, bool fail_open)
+    : redis_(redis), fail_open_(fail_open) {}
 
 boost::asio::awaitable<Decision> RateLimiter::decide(const Policy& policy, std::string subject) {
   auto interval = static_cast<long long>(std::llround(1e6 / policy.rate));

@@ -16,15 +16,15 @@
 namespace tenantry::ratelimit {
 
 struct Policy {
-  std::string name;  // metrics label and RateLimit-Policy name, e.g. "tenant"
+  std::string name;   // metrics label and RateLimit-Policy name, e.g. "tenant"
   double rate = 100;  // requests per second, sustained
   long burst = 100;   // requests at once
 };
 
 struct Decision {
   bool allowed = true;
-  bool failed_open = false;  // Redis could not decide; allowed by configuration
-  long remaining = 0;        // requests still allowed at once
+  bool failed_open = false;                  // Redis could not decide; allowed by configuration
+  long remaining = 0;                        // requests still allowed at once
   std::chrono::milliseconds retry_after{0};  // when refused
   std::chrono::milliseconds reset{0};        // until the full burst is available again
 };

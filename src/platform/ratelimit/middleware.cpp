@@ -11,7 +11,9 @@
 namespace tenantry::ratelimit {
 namespace {
 
-long ceil_seconds(std::chrono::milliseconds ms) { return static_cast<long>((ms.count() + 999) / 1000); }
+long ceil_seconds(std::chrono::milliseconds ms) {
+  return static_cast<long>((ms.count() + 999) / 1000);
+}
 
 }  // namespace
 
@@ -33,8 +35,8 @@ http::Middleware tenant_rate_limiting(RateLimiter& limiter, Policy policy,
   };
   auto counters = std::make_shared<Counters>(family, policy.name);
   auto window = static_cast<long>(std::ceil(static_cast<double>(policy.burst) / policy.rate));
-  auto policy_header = "\"" + policy.name + "\";q=" + std::to_string(policy.burst) +
-                       ";w=" + std::to_string(window);
+  auto policy_header =
+      "\"" + policy.name + "\";q=" + std::to_string(policy.burst) + ";w=" + std::to_string(window);
 
   return [&limiter, &logger, policy, counters, policy_header](
              http::Request& request,
@@ -45,7 +47,8 @@ http::Middleware tenant_rate_limiting(RateLimiter& limiter, Policy policy,
       counters->failed_open.Increment();
       auto now = std::chrono::steady_clock::now().time_since_epoch().count();
       auto last = counters->last_warning_ns.load();
-      if (now - last > 10'000'000'000 && counters->last_warning_ns.compare_exchange_strong(last, now)) {
+      if (now - last > 10'000'000'000 &&
+          counters->last_warning_ns.compare_exchange_strong(last, now)) {
         logger.warn("rate limit not decided (Redis unavailable); failing open",
                     {{"policy", policy.name}});
       }
@@ -55,10 +58,11 @@ http::Middleware tenant_rate_limiting(RateLimiter& limiter, Policy policy,
                    ";t=" + std::to_string(ceil_seconds(decision.reset));
     if (!decision.allowed) {
       counters->limited.Increment();
-      auto response = http::problem(429, "rate-limited", "Too Many Requests",
-                                    "this tenant's request rate is above its plan's limit",
-                                    request.request_id);
-      response.with_header("Retry-After", std::to_string(std::max(1L, ceil_seconds(decision.retry_after))));
+      auto response =
+          http::problem(429, "rate-limited", "Too Many Requests",
+                        "this tenant's request rate is above its plan's limit", request.request_id);
+      response.with_header("Retry-After",
+                           std::to_string(std::max(1L, ceil_seconds(decision.retry_after))));
       response.with_header("RateLimit-Policy", policy_header);
       response.with_header("RateLimit", current);
       co_return response;

@@ -26,8 +26,7 @@ void CircuitBreaker::change(State to, std::unique_lock<std::mutex>& lock) {
 bool CircuitBreaker::allow(Clock::time_point now) {
   std::unique_lock lock(mutex_);
   switch (state_) {
-    case State::kClosed:
-      return true;
+    case State::kClosed: return true;
     case State::kOpen:
       if (now < open_until_) return false;
       probing_ = true;

@@ -112,11 +112,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
     auto self = shared_from_this();
     if (!writing && !out.empty()) {
       writing = true;
-      asio::co_spawn(socket.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+      asio::co_spawn(
+          socket.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
     }
     if (!reading && !pending.empty()) {
       reading = true;
-      asio::co_spawn(socket.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
+      asio::co_spawn(
+          socket.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
     }
   }
 
@@ -170,8 +172,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
     };
     auto outcome = co_await base::with_deadline(attempt(), config.connect_timeout);
     if (!outcome || *outcome) {
-      auto why = outcome ? **outcome : "connect: no answer within " +
-                                           std::to_string(config.connect_timeout.count()) + " ms";
+      auto why = outcome ? **outcome
+                         : "connect: no answer within " +
+                               std::to_string(config.connect_timeout.count()) + " ms";
       fail_all({ErrorKind::kUnavailable, why});
       co_return;
     }
@@ -209,7 +212,8 @@ struct Client::Shard {
     if (current && !current->broken) return current;
     current = std::make_shared<Connection>(context, config);
     auto connection = current;
-    asio::co_spawn(context, [connection]() { return connection->connect(); }, asio::detached);
+    asio::co_spawn(
+        context, [connection]() { return connection->connect(); }, asio::detached);
     return current;
   }
 
@@ -229,9 +233,11 @@ Client::Client(ClientConfig config, std::span<asio::io_context* const> contexts,
                                       : to == CircuitBreaker::State::kHalfOpen ? 1
                                                                                : 0);
         }
-        auto level = to == CircuitBreaker::State::kOpen ? base::LogLevel::kWarn : base::LogLevel::kInfo;
-        logger_.log(level, "redis circuit breaker",
-                    {{"concern", config_.concern}, {"from", state_name(from)}, {"to", state_name(to)}});
+        auto level =
+            to == CircuitBreaker::State::kOpen ? base::LogLevel::kWarn : base::LogLevel::kInfo;
+        logger_.log(
+            level, "redis circuit breaker",
+            {{"concern", config_.concern}, {"from", state_name(from)}, {"to", state_name(to)}});
       }) {
   for (auto* context : contexts) shards_.push_back(std::make_shared<Shard>(*context, config_));
 }
@@ -245,7 +251,8 @@ asio::awaitable<Result<Reply>> Client::command(std::vector<std::string> args) {
   auto* context = &asio::query(executor, asio::execution::context);
   Shard* shard = nullptr;
   for (auto& candidate : shards_) {
-    if (static_cast<asio::execution_context*>(&candidate->context) == context) shard = candidate.get();
+    if (static_cast<asio::execution_context*>(&candidate->context) == context)
+      shard = candidate.get();
   }
   if (!shard) throw std::logic_error("redis::Client used from a thread it was not built for");
   if (!breaker_.allow())
@@ -259,7 +266,8 @@ asio::awaitable<Result<Reply>> Client::command(std::vector<std::string> args) {
   co_await waiter->timer.async_wait(kNoThrow);
   if (!waiter->result) {
     // No reply in time: the connection's state is unknown; start afresh.
-    Error timeout{ErrorKind::kTimeout, "no reply within " + std::to_string(config_.command_timeout.count()) + " ms"};
+    Error timeout{ErrorKind::kTimeout,
+                  "no reply within " + std::to_string(config_.command_timeout.count()) + " ms"};
     connection->fail_all(timeout);
     waiter->deliver(timeout);
   }

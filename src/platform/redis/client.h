@@ -39,7 +39,7 @@ class Reply {
   bool is_array() const;
   std::string_view text() const;  // string, status or error text
   long long integer() const;
-  std::size_t size() const;       // array length
+  std::size_t size() const;  // array length
   Reply operator[](std::size_t i) const;
 
  private:

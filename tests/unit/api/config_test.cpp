@@ -77,7 +77,8 @@ TEST(ApiConfig, BadValuesNameTheirVariable) {
 }
 
 TEST(ApiConfig, DatabasePoolSettings) {
-  auto defaults = ApiConfig::from_env(reader({{"DATABASE_URL", "postgresql://x/db"}, {"TENANTRY_THREADS", "2"}}));
+  auto defaults = ApiConfig::from_env(
+      reader({{"DATABASE_URL", "postgresql://x/db"}, {"TENANTRY_THREADS", "2"}}));
   EXPECT_EQ(defaults.database.connection.url, "postgresql://x/db");
   EXPECT_EQ(defaults.database.max_size, 16u);
   EXPECT_EQ(defaults.database.min_size, 0u);
@@ -109,16 +110,16 @@ TEST(ApiConfig, TokenSettings) {
 
 TEST(ApiConfig, APoolSmallerThanTheThreadCountIsAnError) {
   try {
-    ApiConfig::from_env(reader(
-        {{"DATABASE_URL", "x"}, {"TENANTRY_THREADS", "4"}, {"TENANTRY_DB_POOL_MAX", "2"}}));
+    ApiConfig::from_env(
+        reader({{"DATABASE_URL", "x"}, {"TENANTRY_THREADS", "4"}, {"TENANTRY_DB_POOL_MAX", "2"}}));
     ADD_FAILURE() << "accepted";
   } catch (const base::ConfigError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("TENANTRY_DB_POOL_MAX: ", 0), 0u) << e.what();
   }
-  EXPECT_THROW(ApiConfig::from_env(reader({{"DATABASE_URL", "x"},
-                                           {"TENANTRY_DB_POOL_MAX", "4"},
-                                           {"TENANTRY_DB_POOL_MIN", "5"}})),
-               base::ConfigError);
+  EXPECT_THROW(
+      ApiConfig::from_env(reader(
+          {{"DATABASE_URL", "x"}, {"TENANTRY_DB_POOL_MAX", "4"}, {"TENANTRY_DB_POOL_MIN", "5"}})),
+      base::ConfigError);
 }
 
 TEST(ApiConfig, SamePublicAndAdminPortIsAnError) {

@@ -2,8 +2,6 @@
 // timeout, waiters), statement timeouts on both sides, replacing broken
 // connections, and recovering from a PostgreSQL restart under load without
 // any call hanging past its deadline.
-#include "platform/db/pool.h"
-
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <signal.h>
@@ -16,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
 
+#include "platform/db/pool.h"
 #include "platform/db/transaction.h"
 #include "support/coro.h"
 #include "support/services.h"
@@ -245,7 +244,8 @@ TEST_F(PoolTest, TheStatementCacheCanBeSwitchedOffForPgBouncer) {
 
 TEST_F(PoolTest, AfterAFailedConnectThePoolBacksOffInsteadOfRetryingAtOnce) {
   auto settings = config(2);
-  settings.connection.url = "postgresql://tenantry_app@127.0.0.1:" + std::to_string(free_port()) + "/tenantry";
+  settings.connection.url =
+      "postgresql://tenantry_app@127.0.0.1:" + std::to_string(free_port()) + "/tenantry";
   db::Pool pool(settings, contexts_, metrics_);
   auto first = run(pool.acquire());
   ASSERT_FALSE(first);
@@ -264,8 +264,9 @@ TEST_F(PoolTest, AfterAFailedConnectThePoolBacksOffInsteadOfRetryingAtOnce) {
 // classified, and the same pool serves again once PostgreSQL is back.
 TEST_F(PoolTest, APostgresRestartUnderLoadRecoversWithoutHangingCalls) {
   pg_.migrate();
-  as_superuser(pg_.port(), "INSERT INTO tenants (id, slug, name) VALUES "
-                           "('00000000-0000-4000-8000-00000000000a', 'load', 'Load')");
+  as_superuser(pg_.port(),
+               "INSERT INTO tenants (id, slug, name) VALUES "
+               "('00000000-0000-4000-8000-00000000000a', 'load', 'Load')");
   auto settings = config(4);
   settings.acquire_timeout = 500ms;
   settings.backoff_max = 500ms;
@@ -288,7 +289,8 @@ TEST_F(PoolTest, APostgresRestartUnderLoadRecoversWithoutHangingCalls) {
             auto rows = co_await database.tenant_query(tenant, db::Access::kReadOnly,
                                                        "SELECT count(*) FROM tasks");
             long took = since(start).count();
-            for (long seen = longest_ms; took > seen && !longest_ms.compare_exchange_weak(seen, took);) {
+            for (long seen = longest_ms;
+                 took > seen && !longest_ms.compare_exchange_weak(seen, took);) {
             }
             if (rows) {
               ++ok;

@@ -1,13 +1,12 @@
 // Tenant transactions through the pool, on a real PostgreSQL migrated by
 // tenantry-migrate: Row-Level Security shows each tenant only its rows, and
 // nothing leaks from one tenant to the next over a reused connection.
-#include "platform/db/transaction.h"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <set>
 
+#include "platform/db/transaction.h"
 #include "support/coro.h"
 #include "support/services.h"
 
@@ -55,21 +54,21 @@ class TransactionTest : public ::testing::Test {
     auto seeded = run([this]() -> asio::awaitable<db::Result<void>> {
       auto tx = co_await db::SystemTransaction::begin(system_);
       if (!tx) co_return tx.error();
-      for (auto [tenant, slug, project, tasks] :
-           {std::tuple{&kTenantA, "tenant-a", kProjectA, 3}, {&kTenantB, "tenant-b", kProjectB, 2}}) {
+      for (auto [tenant, slug, project, tasks] : {std::tuple{&kTenantA, "tenant-a", kProjectA, 3},
+                                                  {&kTenantB, "tenant-b", kProjectB, 2}}) {
         if (auto r = co_await tx->query("INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $2)",
                                         *tenant, slug);
             !r)
           co_return r.error();
         if (auto r = co_await tx->query(
-                "INSERT INTO projects (tenant_id, id, name) VALUES ($1, $2, 'p')", *tenant, project);
+                "INSERT INTO projects (tenant_id, id, name) VALUES ($1, $2, 'p')", *tenant,
+                project);
             !r)
           co_return r.error();
         for (int i = 0; i < tasks; ++i) {
-          if (auto r = co_await tx->query(
-                  "INSERT INTO tasks (tenant_id, id, project_id, title) "
-                  "VALUES ($1, gen_random_uuid(), $2, $3)",
-                  *tenant, project, "task " + std::to_string(i));
+          if (auto r = co_await tx->query("INSERT INTO tasks (tenant_id, id, project_id, title) "
+                                          "VALUES ($1, gen_random_uuid(), $2, $3)",
+                                          *tenant, project, "task " + std::to_string(i));
               !r)
             co_return r.error();
         }
@@ -81,8 +80,8 @@ class TransactionTest : public ::testing::Test {
 
   // The tenant ids of every row of `tasks` that tenant's transaction sees.
   std::multiset<std::string> visible_task_tenants(const tenancy::TenantId& tenant) {
-    auto rows = run(database_.tenant_query(tenant, Access::kReadOnly,
-                                           "SELECT tenant_id::text FROM tasks"));
+    auto rows =
+        run(database_.tenant_query(tenant, Access::kReadOnly, "SELECT tenant_id::text FROM tasks"));
     EXPECT_TRUE(rows) << rows.error().message;
     std::multiset<std::string> tenants;
     if (rows) {
@@ -92,8 +91,7 @@ class TransactionTest : public ::testing::Test {
   }
 
   int backend_pid(const tenancy::TenantId& tenant) {
-    auto rows =
-        run(database_.tenant_query(tenant, Access::kReadOnly, "SELECT pg_backend_pid()"));
+    auto rows = run(database_.tenant_query(tenant, Access::kReadOnly, "SELECT pg_backend_pid()"));
     EXPECT_TRUE(rows) << rows.error().message;
     return rows ? (*rows)[0][0].as<int>() : -1;
   }
@@ -119,7 +117,8 @@ TEST_F(TransactionTest, WithoutATenantNoRowIsVisible) {
   auto count = run([this]() -> asio::awaitable<db::Result<db::Rows>> {
     auto lease = co_await app_.acquire();
     if (!lease) co_return lease.error();
-    const db::Command commands[] = {{"SELECT count(*) FROM tasks"}, {"SELECT count(*) FROM tenants"}};
+    const db::Command commands[] = {{"SELECT count(*) FROM tasks"},
+                                    {"SELECT count(*) FROM tenants"}};
     auto rows = co_await lease->run(commands);
     if (!rows) co_return rows.error();
     EXPECT_EQ((*rows)[1][0][0].as<int>(), 0);
@@ -130,10 +129,10 @@ TEST_F(TransactionTest, WithoutATenantNoRowIsVisible) {
 }
 
 TEST_F(TransactionTest, InsertingARowForAnotherTenantIsRefusedByThePolicy) {
-  auto inserted = run(database_.tenant_query(
-      kTenantA, Access::kReadWrite,
-      "INSERT INTO tasks (tenant_id, id, project_id, title) VALUES ($1, gen_random_uuid(), $2, 'x')",
-      kTenantB, kProjectB));
+  auto inserted = run(database_.tenant_query(kTenantA, Access::kReadWrite,
+                                             "INSERT INTO tasks (tenant_id, id, project_id, title) "
+                                             "VALUES ($1, gen_random_uuid(), $2, 'x')",
+                                             kTenantB, kProjectB));
   ASSERT_FALSE(inserted);
   EXPECT_EQ(inserted.error().kind, ErrorKind::kPermission) << inserted.error().message;
   EXPECT_NE(inserted.error().message.find("row-level security"), std::string::npos);
@@ -245,7 +244,8 @@ TEST_F(TransactionTest, ReadsGoToTheReadPoolWhenThereIsOne) {
   db::Pool read(config, contexts_, read_metrics);
   db::Database database(app_, &read);
   auto name = [&](Access access) {
-    auto rows = run(database.tenant_query(kTenantA, access, "SELECT current_setting('application_name')"));
+    auto rows =
+        run(database.tenant_query(kTenantA, access, "SELECT current_setting('application_name')"));
     EXPECT_TRUE(rows);
     return rows ? (*rows)[0][0].as<std::string>() : "";
   };

@@ -1,7 +1,5 @@
 // GCRA in a real Redis: a burst at once, then the sustained rate; subjects
 // apart; and what happens when Redis cannot decide.
-#include "platform/ratelimit/gcra.h"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -9,6 +7,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "platform/ratelimit/gcra.h"
 #include "support/coro.h"
 #include "support/services.h"
 

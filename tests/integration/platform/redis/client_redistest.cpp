@@ -2,8 +2,6 @@
 // pipelined on one connection, scripts loaded on NOSCRIPT, the command
 // deadline against a Redis that stops answering, and the circuit breaker
 // failing fast while Redis is down, then closing again once it is back.
-#include "platform/redis/client.h"
-
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -12,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 
+#include "platform/redis/client.h"
 #include "support/coro.h"
 #include "support/services.h"
 
@@ -79,7 +78,8 @@ TEST_F(RedisClientTest, ManyCallersArePipelinedOnOneConnection) {
   EXPECT_EQ(run(client.command({"GET", "counter"}))->text(), "500");
   auto clients = run(client.command({"CLIENT", "LIST"}));
   EXPECT_EQ(std::count(clients->text().begin(), clients->text().end(), '\n'), 1)
-      << "one connection carried them all:\n" << clients->text();
+      << "one connection carried them all:\n"
+      << clients->text();
 }
 
 TEST_F(RedisClientTest, ScriptsAreLoadedWhenRedisDoesNotKnowThem) {

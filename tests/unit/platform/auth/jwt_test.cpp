@@ -52,11 +52,13 @@ class JwtTest : public ::testing::Test {
   // `header` and the default claims, signed with the test key.
   std::string signed_with_header(const json::object& header,
                                  const json::object& claims = TestKeys::claims()) const {
-    auto input = base64url_encode(json::serialize(header)) + "." +
-                 base64url_encode(json::serialize(claims));
+    auto input =
+        base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(claims));
     return input + "." + base64url_encode(keys_->key().sign(input));
   }
-  json::object header() const { return {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", keys_->key().kid()}}; }
+  json::object header() const {
+    return {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", keys_->key().kid()}};
+  }
 
   static testing::TempDir* dir_;
   static testing::TempDir* other_dir_;
@@ -94,7 +96,8 @@ TEST_F(JwtTest, AlgorithmNoneIsRefused) {
 
 TEST_F(JwtTest, Hs256SignedWithThePublicKeyIsRefused) {
   auto header = R"({"alg":"HS256","typ":"JWT","kid":")" + keys_->key().kid() + R"("})";
-  auto input = base64url_encode(header) + "." + base64url_encode(json::serialize(TestKeys::claims()));
+  auto input =
+      base64url_encode(header) + "." + base64url_encode(json::serialize(TestKeys::claims()));
   auto secret = keys_->key().public_jwk();
   unsigned char mac[32];
   unsigned int length = 0;
@@ -117,7 +120,8 @@ TEST_F(JwtTest, AWrongKeyOrAnUnknownKidIsRefused) {
   // The right kid on a token signed by another key.
   auto input = base64url_encode(json::serialize(header())) + "." +
                base64url_encode(json::serialize(TestKeys::claims()));
-  EXPECT_EQ(refused(input + "." + base64url_encode(other_->key().sign(input))), TokenError::kSignature);
+  EXPECT_EQ(refused(input + "." + base64url_encode(other_->key().sign(input))),
+            TokenError::kSignature);
   auto h = header();
   h.erase("kid");
   EXPECT_EQ(refused(signed_with_header(h)), TokenError::kUnknownKey);
@@ -186,8 +190,8 @@ TEST_F(JwtTest, TamperedTruncatedAndMalformedTokensAreRefused) {
   auto second = token.find('.', dot + 1);
   auto claims = TestKeys::claims();
   claims["tid"] = "00000000-0000-4000-8000-00000000000b";
-  auto tampered = token.substr(0, dot + 1) + base64url_encode(json::serialize(claims)) +
-                  token.substr(second);
+  auto tampered =
+      token.substr(0, dot + 1) + base64url_encode(json::serialize(claims)) + token.substr(second);
   EXPECT_EQ(refused(tampered), TokenError::kSignature);
   EXPECT_FALSE(check(token.substr(0, token.size() - 5)));
   EXPECT_EQ(refused(token.substr(0, second)), TokenError::kMalformed);
@@ -200,7 +204,8 @@ TEST_F(JwtTest, TamperedTruncatedAndMalformedTokensAreRefused) {
   EXPECT_EQ(refused(raw("[1,2]", "{}", "x")), TokenError::kMalformed);
   EXPECT_EQ(refused(raw(std::string(100, '[') + std::string(100, ']'), "{}", "x")),
             TokenError::kMalformed);
-  auto not_json_payload = token.substr(0, dot + 1) + base64url_encode("not json") + token.substr(second);
+  auto not_json_payload =
+      token.substr(0, dot + 1) + base64url_encode("not json") + token.substr(second);
   EXPECT_EQ(refused(not_json_payload), TokenError::kSignature);  // the signature covers it
 }
 
@@ -209,7 +214,7 @@ TEST(Base64url, RoundTripsAndRefusesNonCanonicalText) {
     EXPECT_EQ(base64url_decode(base64url_encode(bytes)), bytes);
   }
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
-  EXPECT_FALSE(base64url_decode("Zg=="));  // padding
+  EXPECT_FALSE(base64url_decode("Zg=="));   // padding
   EXPECT_FALSE(base64url_decode("Zm9v+"));  // the base64 alphabet, not base64url
   EXPECT_FALSE(base64url_decode("Zh"));     // non-zero trailing bits
   EXPECT_FALSE(base64url_decode("Z"));
@@ -220,10 +225,10 @@ TEST(KeySet, RefusesDocumentsItCannotUse) {
   auto key = SigningKey::generate();
   EXPECT_EQ(KeySet::parse(jwks_document({key.public_jwk()})).size(), 1u);
   EXPECT_NE(KeySet::parse(jwks_document({key.public_jwk()})).find(key.kid()), nullptr);
-  for (std::string bad : {"", "[]", "{}", R"({"keys":{}})", R"({"keys":[]})",
-                          R"({"keys":[{"kty":"EC","kid":"a"}]})",
-                          R"({"keys":[{"kty":"RSA","kid":"a","n":"AQAB","e":"AQAB"}]})",
-                          R"({"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]})"}) {
+  for (std::string bad :
+       {"", "[]", "{}", R"({"keys":{}})", R"({"keys":[]})", R"({"keys":[{"kty":"EC","kid":"a"}]})",
+        R"({"keys":[{"kty":"RSA","kid":"a","n":"AQAB","e":"AQAB"}]})",
+        R"({"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]})"}) {
     EXPECT_THROW(KeySet::parse(bad), KeyError) << bad;
   }
   auto jwk = key.public_jwk();

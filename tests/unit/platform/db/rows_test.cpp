@@ -43,7 +43,8 @@ Rows make_rows(std::vector<std::vector<const char*>> cells) {
   for (int r = 0; r < static_cast<int>(cells.size()); ++r) {
     for (int c = 0; c < 2; ++c) {
       const char* value = cells[r][c];
-      PQsetvalue(result, r, c, const_cast<char*>(value), value ? static_cast<int>(strlen(value)) : -1);
+      PQsetvalue(result, r, c, const_cast<char*>(value),
+                 value ? static_cast<int>(strlen(value)) : -1);
     }
   }
   return Rows(result);

@@ -12,7 +12,8 @@ using namespace std::chrono_literals;
 
 TEST(CircuitBreaker, OpensAfterTheThresholdProbesOnceThenCloses) {
   std::vector<std::pair<State, State>> changes;
-  CircuitBreaker breaker({3, 1'000ms}, [&](State from, State to) { changes.emplace_back(from, to); });
+  CircuitBreaker breaker({3, 1'000ms},
+                         [&](State from, State to) { changes.emplace_back(from, to); });
   auto t0 = CircuitBreaker::Clock::now();
   breaker.failure(t0);
   breaker.failure(t0);
@@ -29,10 +30,9 @@ TEST(CircuitBreaker, OpensAfterTheThresholdProbesOnceThenCloses) {
   EXPECT_FALSE(breaker.allow(t0 + 1'001ms));  // one probe at a time
   breaker.success();
   EXPECT_EQ(breaker.state(), State::kClosed);
-  EXPECT_EQ(changes, (std::vector<std::pair<State, State>>{
-                         {State::kClosed, State::kOpen},
-                         {State::kOpen, State::kHalfOpen},
-                         {State::kHalfOpen, State::kClosed}}));
+  EXPECT_EQ(changes, (std::vector<std::pair<State, State>>{{State::kClosed, State::kOpen},
+                                                           {State::kOpen, State::kHalfOpen},
+                                                           {State::kHalfOpen, State::kClosed}}));
 }
 
 TEST(CircuitBreaker, AFailedProbeReopensAtOnce) {

@@ -13,9 +13,10 @@ TEST(TenantId, ParsesCanonicalUuidsAndLowersTheirCase) {
 }
 
 TEST(TenantId, RefusesAnythingElse) {
-  for (const char* bad : {"", "tenant-a", "0a1b2c3d000040008000000000000000",
-                          "0a1b2c3d-0000-4000-8000-00000000000", "0a1b2c3d-0000-4000-8000-00000000000g",
-                          "0a1b2c3d_0000-4000-8000-00000000000f", "'; DROP TABLE tasks; --xxxxxxxxxxxx"}) {
+  for (const char* bad :
+       {"", "tenant-a", "0a1b2c3d000040008000000000000000", "0a1b2c3d-0000-4000-8000-00000000000",
+        "0a1b2c3d-0000-4000-8000-00000000000g", "0a1b2c3d_0000-4000-8000-00000000000f",
+        "'; DROP TABLE tasks; --xxxxxxxxxxxx"}) {
     EXPECT_FALSE(TenantId::parse(bad)) << bad;
   }
 }
