@@ -181,7 +181,7 @@ struct TokenEndpoint {
         "u.status = 'active' AND t.status = 'active' "
         "FROM refresh_tokens r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id "
         "JOIN tenants t ON t.id = r.tenant_id WHERE r.token_hash = $1 FOR UPDATE OF r",
-        auth::refresh_token_hash(*token));
+        auth::sha256_hex(*token));
     if (!rows) co_return database_problem(rows.error(), request);
     if (rows->empty()) {
       failures.Add({{"grant", "refresh_token"}}).Increment();
@@ -251,7 +251,7 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                      *tenant, db::Access::kReadWrite,
                      "UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND "
                      "family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)",
-                     auth::refresh_token_hash(*token));
+                     auth::sha256_hex(*token));
                  if (!revoked) co_return database_problem(revoked.error(), request);
                }
                co_return http::Response::json(200, "{}");

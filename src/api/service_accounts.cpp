@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "api/database_problem.h"
+#include "api/json_body.h"
 #include "api/routes.h"
 #include "platform/http/problem.h"
 
@@ -22,17 +23,11 @@ struct ServiceAccounts {
   db::Database& database;
 
   awaitable<http::Response> create(http::Request& request) {
-    boost::system::error_code ec;
-    auto value = json::parse(request.body, ec);
-    if (ec || !value.is_object())
-      co_return http::problem(400, "invalid-body", "Bad Request", "the body must be a JSON object",
-                              request.request_id);
-    auto* name = value.as_object().if_contains("name");
-    auto* role = value.as_object().if_contains("role");
-    if (!name || !name->is_string() || !role || !role->is_string())
-      co_return http::problem(400, "invalid-body", "Bad Request",
-                              "name and role (admin, member or viewer) are required",
-                              request.request_id);
+    auto body = json_object_body(request);
+    if (!body) co_return invalid_body(request, "the body must be a JSON object");
+    auto name = string_field(*body, "name"), role = string_field(*body, "role");
+    if (!name || !role)
+      co_return invalid_body(request, "name and role (admin, member or viewer) are required");
     auto tenant = request.principal->tenant;
     auto secret = auth::random_secret();
     auto tx = co_await database.tenant_transaction(tenant);
@@ -40,12 +35,9 @@ struct ServiceAccounts {
     auto rows = co_await tx->query(
         "INSERT INTO service_accounts (tenant_id, id, name, role, secret_hash) "
         "VALUES ($1, gen_random_uuid(), $2, $3, $4) RETURNING id::text",
-        tenant, std::string(name->as_string()), std::string(role->as_string()),
-        auth::sha256_hex(secret));
+        tenant, *name, *role, auth::sha256_hex(secret));
     if (!rows && rows.error().kind == db::ErrorKind::kConstraint)
-      co_return http::problem(400, "invalid-body", "Bad Request",
-                              "name: 1 to 200 characters; role: admin, member or viewer",
-                              request.request_id);
+      co_return invalid_body(request, "name: 1 to 200 characters; role: admin, member or viewer");
     if (!rows) co_return database_problem(rows.error(), request);
     auto id = (*rows)[0][0].as<std::string>();
     auto audited = co_await tx->query(
@@ -57,8 +49,8 @@ struct ServiceAccounts {
     json::object out{{"id", id},
                      {"client_id", tenant.str() + "." + id},
                      {"client_secret", secret},
-                     {"name", name->as_string()},
-                     {"role", role->as_string()}};
+                     {"name", *name},
+                     {"role", *role}};
     auto response = http::Response::json(201, json::serialize(out));
     response.with_header("Cache-Control", "no-store");
     co_return response;

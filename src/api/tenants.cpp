@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "api/database_problem.h"
+#include "api/json_body.h"
 #include "api/routes.h"
 #include "platform/http/problem.h"
 
@@ -20,23 +21,6 @@ namespace json = boost::json;
 using boost::asio::awaitable;
 
 const std::vector<std::string> kOperators = {"platform-admin"};
-
-http::Response bad_request(const http::Request& request, std::string_view detail) {
-  return http::problem(400, "invalid-body", "Bad Request", detail, request.request_id);
-}
-
-std::optional<std::string> string_field(const json::object& body, std::string_view name) {
-  auto* value = body.if_contains(name);
-  if (!value || !value->is_string()) return std::nullopt;
-  return std::string(value->as_string());
-}
-
-std::optional<json::object> object_body(const http::Request& request) {
-  boost::system::error_code ec;
-  auto value = json::parse(request.body, ec);
-  if (ec || !value.is_object()) return std::nullopt;
-  return std::move(value.as_object());
-}
 
 std::string new_uuid() {
   unsigned char bytes[16];
@@ -56,15 +40,15 @@ struct Tenants {
   auth::PasswordHasher& hasher;
 
   awaitable<http::Response> create(http::Request& request) {
-    auto body = object_body(request);
-    if (!body) co_return bad_request(request, "the body must be a JSON object");
+    auto body = json_object_body(request);
+    if (!body) co_return invalid_body(request, "the body must be a JSON object");
     auto slug = string_field(*body, "slug"), name = string_field(*body, "name"),
          email = string_field(*body, "owner_email"),
          password = string_field(*body, "owner_password");
     if (!slug || !name || !email || !password)
-      co_return bad_request(request, "slug, name, owner_email and owner_password are required");
+      co_return invalid_body(request, "slug, name, owner_email and owner_password are required");
     if (password->size() < 12 || password->size() > 1024)
-      co_return bad_request(request, "owner_password: expected 12 to 1024 characters");
+      co_return invalid_body(request, "owner_password: expected 12 to 1024 characters");
     auto hash = co_await hasher.hash(*password);
     if (!hash)
       co_return http::problem(503, "overloaded", "Service Unavailable", "retry shortly",
@@ -88,7 +72,7 @@ struct Tenants {
         "VALUES ($1, gen_random_uuid(), $2, $3, 'owner') RETURNING id::text",
         tenant, *email, *hash);
     if (!owner && owner.error().kind == db::ErrorKind::kConstraint)
-      co_return bad_request(request, "owner_email: expected an email address");
+      co_return invalid_body(request, "owner_email: expected an email address");
     if (!owner) co_return database_problem(owner.error(), request);
     auto audited = co_await tx->query(
         "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
@@ -110,11 +94,11 @@ struct Tenants {
     auto tenant = tenancy::TenantId::parse(request.param("id").value_or(""));
     if (!tenant)
       co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
-    auto body = object_body(request);
-    if (!body) co_return bad_request(request, "the body must be a JSON object");
+    auto body = json_object_body(request);
+    if (!body) co_return invalid_body(request, "the body must be a JSON object");
     auto status = string_field(*body, "status");
     if (!status || (*status != "active" && *status != "suspended"))
-      co_return bad_request(request, "status: expected active or suspended");
+      co_return invalid_body(request, "status: expected active or suspended");
     auto tx = co_await database.tenant_transaction(*tenant, db::Access::kReadWrite,
                                                    db::TenantStatus::kAny);
     if (!tx) co_return database_problem(tx.error(), request);

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "api/database_problem.h"
+#include "api/json_body.h"
 #include "api/routes.h"
 #include "platform/http/problem.h"
 
@@ -20,9 +21,6 @@ constexpr std::string_view kRoles[] = {"owner", "admin", "member", "viewer"};
 const std::vector<std::string> kManagers = {"owner", "admin"};
 constexpr std::size_t kMinPasswordLength = 12;
 
-http::Response bad_request(const http::Request& request, std::string_view detail) {
-  return http::problem(400, "invalid-body", "Bad Request", detail, request.request_id);
-}
 http::Response not_found(const http::Request& request) {
   return http::problem(404, "not-found", "Not Found", "no such user", request.request_id);
 }
@@ -32,20 +30,6 @@ http::Response forbidden(const http::Request& request, std::string_view detail) 
 
 bool valid_role(std::string_view role) {
   return std::find(std::begin(kRoles), std::end(kRoles), role) != std::end(kRoles);
-}
-
-// The JSON object body, or nullopt (the caller answers 400).
-std::optional<json::object> object_body(const http::Request& request) {
-  boost::system::error_code ec;
-  auto value = json::parse(request.body, ec);
-  if (ec || !value.is_object()) return std::nullopt;
-  return std::move(value.as_object());
-}
-
-std::optional<std::string> string_field(const json::object& body, std::string_view name) {
-  auto* value = body.if_contains(name);
-  if (!value || !value->is_string()) return std::nullopt;
-  return std::string(value->as_string());
 }
 
 json::object user_json(const db::Row& row) {
@@ -88,16 +72,16 @@ struct Users {
   }
 
   awaitable<http::Response> create(http::Request& request) {
-    auto body = object_body(request);
-    if (!body) co_return bad_request(request, "the body must be a JSON object");
+    auto body = json_object_body(request);
+    if (!body) co_return invalid_body(request, "the body must be a JSON object");
     auto email = string_field(*body, "email"), role = string_field(*body, "role"),
          password = string_field(*body, "password");
     if (!email || email->size() < 3 || email->size() > 320 || email->find('@') == std::string::npos)
-      co_return bad_request(request, "email: expected an email address");
+      co_return invalid_body(request, "email: expected an email address");
     if (!role || !valid_role(*role))
-      co_return bad_request(request, "role: expected owner, admin, member or viewer");
+      co_return invalid_body(request, "role: expected owner, admin, member or viewer");
     if (!password || password->size() < kMinPasswordLength || password->size() > 1024)
-      co_return bad_request(request, "password: expected 12 to 1024 characters");
+      co_return invalid_body(request, "password: expected 12 to 1024 characters");
     if (*role == "owner" && !request.principal->has_role("owner"))
       co_return forbidden(request, "only an owner can make an owner");
     auto hash = co_await hasher.hash(*password);
@@ -173,14 +157,14 @@ struct Users {
   }
 
   awaitable<http::Response> patch(http::Request& request) {
-    auto body = object_body(request);
-    if (!body) co_return bad_request(request, "the body must be a JSON object");
+    auto body = json_object_body(request);
+    if (!body) co_return invalid_body(request, "the body must be a JSON object");
     auto role = string_field(*body, "role"), status = string_field(*body, "status");
     if (body->contains("role") && (!role || !valid_role(*role)))
-      co_return bad_request(request, "role: expected owner, admin, member or viewer");
+      co_return invalid_body(request, "role: expected owner, admin, member or viewer");
     if (body->contains("status") && (!status || (*status != "active" && *status != "deactivated")))
-      co_return bad_request(request, "status: expected active or deactivated");
-    if (!role && !status) co_return bad_request(request, "nothing to change: give role or status");
+      co_return invalid_body(request, "status: expected active or deactivated");
+    if (!role && !status) co_return invalid_body(request, "nothing to change: give role or status");
     co_return co_await change(request, role, status);
   }
 

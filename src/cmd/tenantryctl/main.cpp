@@ -3,7 +3,6 @@
 // a token with the signing key (operators, tests), and creating tenants
 // (through a SystemTransaction as tenantry_system, SYSTEM_DATABASE_URL).
 // Every failure is one line naming the culprit and a non-zero exit.
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "platform/auth/base64url.h"
+#include "platform/auth/issuer.h"
 #include "platform/auth/jwt.h"
 #include "platform/auth/keys.h"
 #include "platform/auth/passwords.h"
@@ -127,13 +126,6 @@ Options parse_options(const std::vector<std::string>& args,
   bool needs_dir = std::find(allowed.begin(), allowed.end(), "--dir") != allowed.end();
   if (needs_dir && options.dir.empty()) throw UsageError("--dir is required");
   return options;
-}
-
-std::string random_bytes(std::size_t count) {
-  std::string bytes(count, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1)
-    throw Failure("no randomness");
-  return bytes;
 }
 
 std::string read_file(const fs::path& path) {
@@ -272,7 +264,7 @@ int create_tenant(const Options& o) {
     if (password.size() < 12 || password.size() > 1024)
       throw UsageError("--password-stdin: the password must have 12 to 1024 characters");
   } else {
-    password = tenantry::auth::base64url_encode(random_bytes(15));
+    password = tenantry::auth::random_secret();
   }
   auto hash = tenantry::auth::PasswordHasher::hash_now(password);
 

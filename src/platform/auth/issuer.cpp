@@ -50,7 +50,7 @@ std::string random_secret() {
 RefreshToken new_refresh_token(const tenancy::TenantId& tenant) {
   RefreshToken out;
   out.token = "rt1." + tenant.str() + "." + random_secret();
-  out.hash = refresh_token_hash(out.token);
+  out.hash = sha256_hex(out.token);
   return out;
 }
 
@@ -63,8 +63,6 @@ std::optional<tenancy::TenantId> refresh_token_tenant(std::string_view token) {
     return std::nullopt;
   return tenancy::TenantId::parse(token.substr(4, 36));
 }
-
-std::string refresh_token_hash(std::string_view token) { return sha256_hex(token); }
 
 std::string sha256_hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];

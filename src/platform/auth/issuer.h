@@ -46,11 +46,10 @@ struct RefreshToken {
 RefreshToken new_refresh_token(const tenancy::TenantId& tenant);
 // The tenant a refresh token names, if it has the right shape.
 std::optional<tenancy::TenantId> refresh_token_tenant(std::string_view token);
-std::string refresh_token_hash(std::string_view token);
-
-// 256 random bits, base64url: service-account secrets.
+// 256 random bits, base64url: service-account secrets, initial passwords.
 std::string random_secret();
-// SHA-256, hex: how high-entropy secrets are stored.
+// SHA-256, hex: how high-entropy secrets (refresh tokens, service-account
+// secrets) are stored.
 std::string sha256_hex(std::string_view text);
 // Compares two stored hashes in constant time.
 bool same_hash(std::string_view a, std::string_view b);

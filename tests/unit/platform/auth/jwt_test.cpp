@@ -91,7 +91,7 @@ TEST_F(JwtTest, AudienceMayBeAnArrayAndTypMayBeAtJwt) {
 TEST_F(JwtTest, AlgorithmNoneIsRefused) {
   auto token = raw(R"({"alg":"none","typ":"JWT"})", json::serialize(TestKeys::claims()), "");
   EXPECT_EQ(refused(token), TokenError::kAlgorithm);
-  EXPECT_EQ(refused(token.substr(0, token.size() - 0) + "x"), TokenError::kAlgorithm);
+  EXPECT_EQ(refused(token + "c2ln"), TokenError::kAlgorithm);  // with a signature, still none
 }
 
 TEST_F(JwtTest, Hs256SignedWithThePublicKeyIsRefused) {
