@@ -5,8 +5,14 @@
 // service account's client id and secret; no refresh token). Errors are RFC 6749's JSON
 // ({"error": "invalid_grant"}); every failed sign-in looks the same to the
 // client, takes as long (unknown tenants and users are verified against a
-// dummy hash), is counted, and audited when the tenant exists.
+// dummy hash), is counted, and audited when the tenant exists. Failed
+// password sign-ins are limited per account (tenant slug and e-mail, known
+// or not): past the policy's burst, the account's sign-ins get 429 before
+// any password is checked, until the policy lets one more through; a
+// successful sign-in clears the count. When Redis is unreachable, this
+// process counts them itself.
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "api/database_problem.h"
 #include "api/routes.h"
@@ -37,7 +43,18 @@ struct TokenEndpoint {
   db::Database& database;
   auth::TokenIssuer& issuer;
   auth::PasswordHasher& hasher;
+  ratelimit::Enforcer& enforcer;
+  ratelimit::Policy failed_sign_ins;
   prometheus::Family<prometheus::Counter>& failures;
+
+  // The account's failed sign-ins, keyed by a hash: no e-mail address in
+  // Redis keys.
+  std::vector<ratelimit::Limit> account_limit(std::string_view slug, std::string_view email) {
+    std::string account(slug);
+    account += '\n';
+    for (char c : email) account += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return {{failed_sign_ins, "{a:" + auth::sha256_hex(account) + "}"}};
+  }
 
   // Issues an access token and a new refresh token of `family` (a new
   // family when empty), storing the refresh token's hash.
@@ -83,6 +100,11 @@ struct TokenEndpoint {
          password = request.form_param("password");
     if (!slug || !email || !password || slug->empty() || email->empty())
       co_return oauth_error(400, "invalid_request");
+    // Checked before any work: an account under attack costs one Redis call.
+    auto account = account_limit(*slug, *email);
+    auto verdict =
+        co_await enforcer.peek(account, request, "too many failed sign-ins for this account");
+    if (verdict.refusal) co_return std::move(*verdict.refusal);
 
     std::optional<tenancy::TenantId> tenant;
     bool tenant_active = false;
@@ -120,6 +142,7 @@ struct TokenEndpoint {
     if (!match) co_return busy(request);
     if (!*match || !tenant_active || !user_active) {
       failures.Add({{"grant", "password"}}).Increment();
+      co_await enforcer.limiter().decide(account);
       if (tenant)
         co_await audit(*tenant, user.value_or("unknown"), "sign_in_failed", request.request_id);
       co_return oauth_error(400, "invalid_grant");
@@ -131,6 +154,7 @@ struct TokenEndpoint {
         "VALUES ($1, $2, 'sign_in', 'auth', $3)",
         *tenant, *user, request.request_id);
     if (!audited) co_return database_problem(audited.error(), request);
+    co_await enforcer.limiter().reset(account.front());
     co_return co_await issue(request, *tenant, *user, *role, *tx, "");
   }
 
@@ -221,13 +245,14 @@ struct TokenEndpoint {
 }  // namespace
 
 void add_token_routes(http::Router& router, db::Database& database, auth::TokenIssuer& issuer,
-                      auth::PasswordHasher& hasher, prometheus::Registry& registry) {
+                      auth::PasswordHasher& hasher, ratelimit::Enforcer& enforcer,
+                      ratelimit::Policy failed_sign_ins, prometheus::Registry& registry) {
   auto& failures = prometheus::BuildCounter()
                        .Name("tenantry_auth_sign_in_failures_total")
                        .Help("Refused token requests, by grant type")
                        .Register(registry);
-  auto endpoint =
-      std::make_shared<TokenEndpoint>(TokenEndpoint{database, issuer, hasher, failures});
+  auto endpoint = std::make_shared<TokenEndpoint>(
+      TokenEndpoint{database, issuer, hasher, enforcer, std::move(failed_sign_ins), failures});
 
   router.add("POST", "/v1/auth/token",
              [endpoint](http::Request& request) -> awaitable<http::Response> {
@@ -239,7 +264,7 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                  co_return co_await endpoint->client_credentials_grant(request);
                co_return oauth_error(400, "unsupported_grant_type");
              },
-             {.anonymous = true});
+             {.anonymous = true, .limit_by_client_ip = true});
 
   // RFC 7009: revoking answers 200 whether or not the token was known.
   router.add("POST", "/v1/auth/revoke",
@@ -256,7 +281,7 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                }
                co_return http::Response::json(200, "{}");
              },
-             {.anonymous = true});
+             {.anonymous = true, .limit_by_client_ip = true});
 }
 
 }  // namespace tenantry::api

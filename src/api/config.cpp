@@ -111,17 +111,36 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
       static_cast<unsigned>(env.integer("TENANTRY_PASSWORD_HASH_THREADS", 1, 1, 64));
   config.password_hash_max_pending =
       static_cast<std::size_t>(env.integer("TENANTRY_PASSWORD_HASH_MAX_PENDING", 64, 1, 100'000));
-  config.ratelimit_redis = config.redis;
-  if (auto url = env.optional("REDIS_RATELIMIT_URL")) {
-    auto password = config.redis.password;
-    config.ratelimit_redis = redis::parse_url("REDIS_RATELIMIT_URL", *url);
-    if (config.ratelimit_redis.password.empty()) config.ratelimit_redis.password = password;
-  }
-  config.tenant_rate =
+  auto concern = [&](const char* variable) {
+    auto url = env.optional(variable);
+    if (!url) return config.redis;
+    auto endpoint = redis::parse_url(variable, *url);
+    if (endpoint.password.empty()) endpoint.password = config.redis.password;
+    return endpoint;
+  };
+  config.cache_redis = concern("REDIS_CACHE_URL");
+  config.ratelimit_redis = concern("REDIS_RATELIMIT_URL");
+  config.cache.ttl = env.millis("TENANTRY_CACHE_TTL_MS", milliseconds(60'000), milliseconds(100),
+                                milliseconds(86'400'000));
+  config.cache.ttl_jitter =
+      static_cast<double>(env.integer("TENANTRY_CACHE_TTL_JITTER_PCT", 10, 0, 50)) / 100;
+  config.cache.wait_timeout = database.connection.statement_timeout + milliseconds(1'000);
+  auto& fallback = config.fallback_policy;
+  fallback.rate =
       static_cast<double>(env.integer("TENANTRY_RATE_LIMIT_TENANT_RPS", 100, 1, 1'000'000));
-  config.tenant_burst =
+  fallback.burst =
       static_cast<long>(env.integer("TENANTRY_RATE_LIMIT_TENANT_BURST", 200, 1, 10'000'000));
-  config.ratelimit_fail_open = env.boolean("TENANTRY_RATE_LIMIT_FAIL_OPEN", true);
+  fallback.when_redis_fails = env.boolean("TENANTRY_RATE_LIMIT_FAIL_OPEN", true)
+                                  ? ratelimit::WhenRedisFails::kAllow
+                                  : ratelimit::WhenRedisFails::kRefuse;
+  config.client_ip_policy.rate =
+      static_cast<double>(env.integer("TENANTRY_RATE_LIMIT_IP_RPS", 10, 1, 1'000'000));
+  config.client_ip_policy.burst =
+      static_cast<long>(env.integer("TENANTRY_RATE_LIMIT_IP_BURST", 30, 1, 10'000'000));
+  config.failed_sign_in_policy.burst =
+      static_cast<long>(env.integer("TENANTRY_SIGN_IN_FAILURE_BURST", 5, 1, 1'000));
+  config.failed_sign_in_policy.rate =
+      1.0 / static_cast<double>(env.integer("TENANTRY_SIGN_IN_FAILURE_INTERVAL_S", 60, 1, 86'400));
   config.dependency_timeout = env.millis("TENANTRY_DEPENDENCY_TIMEOUT_MS", milliseconds(1'000),
                                          milliseconds(10), milliseconds(60'000));
   config.dependency_max_age = env.millis("TENANTRY_DEPENDENCY_MAX_AGE_MS", milliseconds(250),

@@ -10,8 +10,10 @@
 #include "platform/auth/jwt.h"
 #include "platform/base/config.h"
 #include "platform/base/log.h"
+#include "platform/cache/cache.h"
 #include "platform/db/pool.h"
 #include "platform/http/server.h"
+#include "platform/ratelimit/gcra.h"
 #include "platform/redis/probe.h"
 
 namespace tenantry::api {
@@ -32,13 +34,23 @@ struct ApiConfig {
   std::optional<auth::IssuerConfig> issuer;
   unsigned password_hash_threads = 1;
   std::size_t password_hash_max_pending = 64;
+  // REDIS_URL, and one URL per concern defaulting to it (REDIS_CACHE_URL,
+  // REDIS_RATELIMIT_URL); REDIS_PASSWORD_FILE applies to a URL without one.
   redis::Endpoint redis;
-  // REDIS_RATELIMIT_URL (default: REDIS_URL, with REDIS_PASSWORD_FILE) and
-  // the tenant policy, TENANTRY_RATE_LIMIT_*.
+  redis::Endpoint cache_redis;
   redis::Endpoint ratelimit_redis;
-  double tenant_rate = 100;
-  long tenant_burst = 200;
-  bool ratelimit_fail_open = true;
+  cache::CacheConfig cache;  // TENANTRY_CACHE_TTL_MS, TENANTRY_CACHE_TTL_JITTER_PCT
+  // Tenants and users are limited by their plan's policy (the plans table);
+  // `fallback_policy` (TENANTRY_RATE_LIMIT_TENANT_*) limits a tenant whose
+  // plan cannot be read. Its when_redis_fails is TENANTRY_RATE_LIMIT_FAIL_OPEN's.
+  ratelimit::Policy fallback_policy{"tenant", 100, 200, ratelimit::WhenRedisFails::kAllow};
+  // Sign-in: per client address (TENANTRY_RATE_LIMIT_IP_*), and failed
+  // password sign-ins per account (TENANTRY_SIGN_IN_FAILURE_*); both decided
+  // in this process when Redis cannot.
+  ratelimit::Policy client_ip_policy{"client_ip", 10, 30,
+                                     ratelimit::WhenRedisFails::kDecideLocally};
+  ratelimit::Policy failed_sign_in_policy{"failed_sign_in", 1.0 / 60, 5,
+                                          ratelimit::WhenRedisFails::kDecideLocally};
   std::string replica;
   base::LogLevel log_level = base::LogLevel::kInfo;
   bool test_endpoints = false;

@@ -6,8 +6,10 @@
 #include "api/dependencies.h"
 #include "platform/auth/issuer.h"
 #include "platform/auth/passwords.h"
+#include "platform/cache/cache.h"
 #include "platform/http/router.h"
 #include "platform/metrics/metrics.h"
+#include "platform/ratelimit/middleware.h"
 #include "platform/redis/client.h"
 
 namespace tenantry::api {
@@ -18,13 +20,17 @@ void add_health_routes(http::Router& router, Dependencies& dependencies,
 // GET /v1/ping: touches PostgreSQL and Redis.
 void add_ping_routes(http::Router& router, db::Database& database, Dependencies& dependencies);
 // POST /v1/auth/token (password, refresh_token and client_credentials
-// grants), POST /v1/auth/revoke.
+// grants), POST /v1/auth/revoke: both limited per client address. Failed
+// password sign-ins are limited per account by `failed_sign_ins`.
 void add_token_routes(http::Router& router, db::Database& database, auth::TokenIssuer& issuer,
-                      auth::PasswordHasher& hasher, prometheus::Registry& registry);
+                      auth::PasswordHasher& hasher, ratelimit::Enforcer& enforcer,
+                      ratelimit::Policy failed_sign_ins, prometheus::Registry& registry);
 // GET/POST /v1/users, GET/PATCH/DELETE /v1/users/{id}: owners and admins.
 void add_user_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher);
-// POST /v1/tenants, PATCH /v1/tenants/{id} (status): platform-admin only.
-void add_tenant_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher);
+// POST /v1/tenants, PATCH /v1/tenants/{id} (status, plan): platform-admin
+// only.
+void add_tenant_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher,
+                       cache::Cache& cache);
 // POST/GET /v1/service-accounts, DELETE /v1/service-accounts/{id}.
 void add_service_account_routes(http::Router& router, db::Database& database);
 // GET /v1/me: the caller's subject, tenant and roles.

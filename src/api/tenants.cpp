@@ -1,9 +1,11 @@
 // Tenant provisioning for platform operators (role platform-admin):
 // POST /v1/tenants creates a tenant and its owner; PATCH /v1/tenants/{id}
-// changes its status (active, suspended). A suspended tenant's requests are
-// refused (403 tenant-suspended) by every replica from its next transaction
-// on: app_enter_tenant checks the status in the statement that scopes each
-// tenant transaction. Both run as the application role, in a transaction
+// changes its status (active, suspended) or plan (free, pro, enterprise),
+// then drops its cached tenant record. A suspended tenant's requests are
+// refused (403 tenant-suspended) by every replica from its next request on
+// (the tenant context reads the record again) and, whatever any cache says,
+// from its next transaction: app_enter_tenant checks the status in the
+// statement that scopes each tenant transaction. Both run as the application role, in a transaction
 // scoped to the tenant concerned (entered whatever its status).
 #include <openssl/rand.h>
 
@@ -12,6 +14,7 @@
 #include "api/database_problem.h"
 #include "api/json_body.h"
 #include "api/routes.h"
+#include "api/tenant_context.h"
 #include "platform/http/problem.h"
 
 namespace tenantry::api {
@@ -38,6 +41,7 @@ std::string new_uuid() {
 struct Tenants {
   db::Database& database;
   auth::PasswordHasher& hasher;
+  cache::Cache& cache;
 
   awaitable<http::Response> create(http::Request& request) {
     auto body = json_object_body(request);
@@ -96,36 +100,46 @@ struct Tenants {
       co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
     auto body = json_object_body(request);
     if (!body) co_return invalid_body(request, "the body must be a JSON object");
-    auto status = string_field(*body, "status");
-    if (!status || (*status != "active" && *status != "suspended"))
+    auto status = string_field(*body, "status"), plan = string_field(*body, "plan");
+    if (!status && !plan) co_return invalid_body(request, "expected status or plan (or both)");
+    if (status && *status != "active" && *status != "suspended")
       co_return invalid_body(request, "status: expected active or suspended");
+    if (plan && *plan != "free" && *plan != "pro" && *plan != "enterprise")
+      co_return invalid_body(request, "plan: expected free, pro or enterprise");
     auto tx = co_await database.tenant_transaction(*tenant, db::Access::kReadWrite,
                                                    db::TenantStatus::kAny);
     if (!tx) co_return database_problem(tx.error(), request);
     auto rows = co_await tx->query(
-        "UPDATE tenants SET status = $2 WHERE id = $1 RETURNING slug, name", *tenant, *status);
+        "UPDATE tenants SET status = coalesce($2, status), plan = coalesce($3, plan) "
+        "WHERE id = $1 RETURNING slug, name, status, plan",
+        *tenant, status, plan);
     if (!rows) co_return database_problem(rows.error(), request);
     if (rows->empty())
       co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
     auto audited = co_await tx->query(
         "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id, details) "
-        "VALUES ($1, $2, 'tenant_status_changed', 'tenant', $3, jsonb_build_object('status', "
-        "$4::text))",
-        *tenant, request.principal->subject, request.request_id, *status);
+        "VALUES ($1, $2, 'tenant_changed', 'tenant', $3, jsonb_strip_nulls(jsonb_build_object("
+        "'status', $4::text, 'plan', $5::text)))",
+        *tenant, request.principal->subject, request.request_id, status, plan);
     if (!audited) co_return database_problem(audited.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
+    // Every replica reads the new status and plan from its next request on.
+    co_await cache.invalidate_after_commit(*tx, kTenantRecord, "record");
+    auto row = (*rows)[0];
     json::object out{{"id", tenant->str()},
-                     {"slug", (*rows)[0][0].as<std::string>()},
-                     {"name", (*rows)[0][1].as<std::string>()},
-                     {"status", *status}};
+                     {"slug", row[0].as<std::string>()},
+                     {"name", row[1].as<std::string>()},
+                     {"status", row[2].as<std::string>()},
+                     {"plan", row[3].as<std::string>()}};
     co_return http::Response::json(200, json::serialize(out));
   }
 };
 
 }  // namespace
 
-void add_tenant_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher) {
-  auto tenants = std::make_shared<Tenants>(Tenants{database, hasher});
+void add_tenant_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher,
+                       cache::Cache& cache) {
+  auto tenants = std::make_shared<Tenants>(Tenants{database, hasher, cache});
   router.add("POST", "/v1/tenants", [tenants](http::Request& r) { return tenants->create(r); },
              {.roles = kOperators});
   router.add("PATCH", "/v1/tenants/{id}", [tenants](http::Request& r) { return tenants->patch(r); },

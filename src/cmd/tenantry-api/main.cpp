@@ -11,7 +11,9 @@
 #include "api/config.h"
 #include "api/dependencies.h"
 #include "api/routes.h"
+#include "api/tenant_context.h"
 #include "platform/auth/middleware.h"
+#include "platform/cache/cache.h"
 #include "platform/db/transaction.h"
 #include "platform/http/server.h"
 #include "platform/metrics/metrics.h"
@@ -30,8 +32,11 @@ Configured by environment variables only (see the README for the full table):
   TENANTRY_DB_POOL_MAX, TENANTRY_DB_MAX_WAITERS, TENANTRY_DB_ACQUIRE_TIMEOUT_MS,
   TENANTRY_DB_STATEMENT_TIMEOUT_MS, TENANTRY_DB_IDLE_TIMEOUT_MS,
   TENANTRY_DB_MAX_LIFETIME_MS, TENANTRY_DB_STATEMENT_CACHE,
-  REDIS_URL, REDIS_PASSWORD_FILE, REDIS_RATELIMIT_URL, TENANTRY_RATE_LIMIT_TENANT_RPS,
-  TENANTRY_RATE_LIMIT_TENANT_BURST, TENANTRY_RATE_LIMIT_FAIL_OPEN, TENANTRY_HTTP_ADDR,
+  REDIS_URL, REDIS_PASSWORD_FILE, REDIS_CACHE_URL, REDIS_RATELIMIT_URL,
+  TENANTRY_CACHE_TTL_MS, TENANTRY_CACHE_TTL_JITTER_PCT, TENANTRY_RATE_LIMIT_TENANT_RPS,
+  TENANTRY_RATE_LIMIT_TENANT_BURST, TENANTRY_RATE_LIMIT_FAIL_OPEN, TENANTRY_RATE_LIMIT_IP_RPS,
+  TENANTRY_RATE_LIMIT_IP_BURST, TENANTRY_SIGN_IN_FAILURE_BURST,
+  TENANTRY_SIGN_IN_FAILURE_INTERVAL_S, TENANTRY_HTTP_ADDR,
   TENANTRY_HTTP_PORT, TENANTRY_ADMIN_PORT, TENANTRY_THREADS, TENANTRY_REPLICA,
   TENANTRY_MAX_HEADER_BYTES, TENANTRY_MAX_BODY_BYTES, TENANTRY_MAX_INFLIGHT,
   TENANTRY_READ_TIMEOUT_MS, TENANTRY_IDLE_TIMEOUT_MS, TENANTRY_DRAIN_DELAY_MS,
@@ -94,6 +99,7 @@ int main(int argc, char** argv) {
   metrics::DbPoolMetrics primary_metrics(metrics.registry(), "primary");
   std::optional<metrics::DbPoolMetrics> read_metrics;
   if (config.read_database_url) read_metrics.emplace(metrics.registry(), "read");
+  metrics::RedisMetrics cache_redis_metrics(metrics.registry(), "cache");
   metrics::RedisMetrics ratelimit_redis_metrics(metrics.registry(), "ratelimit");
   http::Router router;
   http::Router admin_router;
@@ -113,26 +119,39 @@ int main(int argc, char** argv) {
   api::Dependencies dependencies(database, config.redis, config.dependency_timeout,
                                  config.dependency_max_age, logger);
 
-  router.use(auth::authentication(*keys, config.token, logger));
+  redis::ClientConfig cache_redis_config;
+  cache_redis_config.concern = "cache";
+  cache_redis_config.endpoint = config.cache_redis;
+  redis::Client cache_redis(cache_redis_config, contexts, logger, &cache_redis_metrics);
   redis::ClientConfig ratelimit_redis_config;
   ratelimit_redis_config.concern = "ratelimit";
   ratelimit_redis_config.endpoint = config.ratelimit_redis;
   redis::Client ratelimit_redis(ratelimit_redis_config, contexts, logger, &ratelimit_redis_metrics);
-  ratelimit::RateLimiter limiter(ratelimit_redis, config.ratelimit_fail_open);
-  router.use(ratelimit::tenant_rate_limiting(
-      limiter, {"tenant", config.tenant_rate, config.tenant_burst}, metrics.registry(), logger));
+  cache::Cache cache(cache_redis, config.cache, metrics.registry(), logger);
+  ratelimit::RateLimiter limiter(ratelimit_redis);
+  ratelimit::Enforcer enforcer(limiter, {"tenant", "user", "client_ip", "failed_sign_in"},
+                               metrics.registry(), logger);
+
+  // Per request: the client address limit (sign-in routes), the bearer
+  // token, then the tenant's status and its tenant and user limits.
+  router.use(ratelimit::client_ip_rate_limiting(enforcer, config.client_ip_policy));
+  router.use(auth::authentication(*keys, config.token, logger));
+  router.use(api::tenant_context(cache, database, enforcer, config.fallback_policy));
   api::add_health_routes(router, dependencies, [&server] { return server.draining(); });
   api::add_me_routes(router);
-  if (issuer) api::add_token_routes(router, database, *issuer, hasher, metrics.registry());
+  if (issuer) {
+    api::add_token_routes(router, database, *issuer, hasher, enforcer,
+                          config.failed_sign_in_policy, metrics.registry());
+  }
   api::add_user_routes(router, database, hasher);
-  api::add_tenant_routes(router, database, hasher);
+  api::add_tenant_routes(router, database, hasher, cache);
   api::add_service_account_routes(router, database);
   api::add_ping_routes(router, database, dependencies);
   if (config.test_endpoints) {
     logger.warn("test endpoints enabled");
     api::add_test_routes(router, database);
   }
-  api::add_admin_routes(admin_router, metrics, router, {&ratelimit_redis});
+  api::add_admin_routes(admin_router, metrics, router, {&cache_redis, &ratelimit_redis});
   try {
     server.bind();
   } catch (const std::exception& e) {

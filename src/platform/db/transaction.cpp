@@ -59,19 +59,24 @@ asio::awaitable<Result<void>> Transaction::finish(std::string_view sql) {
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<void>> Transaction::commit() { return finish("COMMIT"); }
+asio::awaitable<Result<void>> Transaction::commit() {
+  auto done = co_await finish("COMMIT");
+  committed_ = done.has_value();
+  co_return done;
+}
 asio::awaitable<Result<void>> Transaction::rollback() { return finish("ROLLBACK"); }
 
 asio::awaitable<Result<TenantTransaction>> TenantTransaction::begin(Pool& pool,
                                                                     const tenancy::TenantId& tenant,
                                                                     Access access,
                                                                     TenantStatus status) {
-  Param tenant_param(tenant);  // copied before the first suspension
+  auto id = tenant;  // copied before the first suspension
   auto lease = co_await pool.acquire();
   if (!lease) co_return lease.error();
-  co_return TenantTransaction(std::move(*lease), access,
-                              status == TenantStatus::kAny ? kSetTenantAnyStatus : kSetTenant,
-                              std::move(tenant_param));
+  TenantTransaction tx(std::move(*lease), access,
+                       status == TenantStatus::kAny ? kSetTenantAnyStatus : kSetTenant, Param(id));
+  tx.tenant_ = id;
+  co_return tx;
 }
 
 asio::awaitable<Result<SystemTransaction>> SystemTransaction::begin(Pool& pool, Access access) {

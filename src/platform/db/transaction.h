@@ -46,6 +46,9 @@ class Transaction {
   }
   boost::asio::awaitable<Result<void>> commit();
   boost::asio::awaitable<Result<void>> rollback();
+  // True once commit() has succeeded: what happened is durable (cache
+  // invalidation waits for this).
+  bool committed() const { return committed_; }
 
  protected:
   // `scope_sql` with `scope` as $1 goes out after BEGIN (nothing when empty).
@@ -62,6 +65,7 @@ class Transaction {
   std::optional<Param> scope_;
   bool begun_ = false;
   bool finished_ = false;
+  bool committed_ = false;
 };
 
 class TenantTransaction : public Transaction {
@@ -70,9 +74,12 @@ class TenantTransaction : public Transaction {
   static boost::asio::awaitable<Result<TenantTransaction>> begin(
       Pool& pool, const tenancy::TenantId& tenant, Access access = Access::kReadWrite,
       TenantStatus status = TenantStatus::kActiveOnly);
+  // The tenant whose rows this transaction sees.
+  const tenancy::TenantId& tenant() const { return *tenant_; }
 
  private:
   using Transaction::Transaction;
+  std::optional<tenancy::TenantId> tenant_;  // always set by begin()
 };
 
 class SystemTransaction : public Transaction {

@@ -23,16 +23,19 @@ struct Route {
   Handler handler;
   bool access_log = true;  // false for health checks polled by the load balancer
   bool anonymous = false;
+  bool limit_by_client_ip = false;
   std::vector<std::string> roles;
 };
 
 // Who may call a route is declared with it, in one place. By default a
 // route needs a valid access token (the authentication middleware); with
 // `roles`, the token must hold one of them (else 403). `anonymous` routes
-// (health checks, sign-in) need none.
+// (health checks, sign-in) need none. `limit_by_client_ip` routes (sign-in)
+// are rate-limited per client address.
 struct RouteOptions {
   bool access_log = true;
   bool anonymous = false;
+  bool limit_by_client_ip = false;
   std::vector<std::string> roles;
 };
 

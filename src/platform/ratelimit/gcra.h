@@ -3,45 +3,88 @@
 // trip per request. A policy allows `burst` requests at once and then one
 // per 1/`rate` second; the script keeps one key per limited subject (its
 // theoretical arrival time), expiring when the subject is idle again.
-// Redis unreachable: the decision fails open (allowed, and said so) unless
-// the limiter is configured to fail closed.
+// Several limits (a tenant's and its user's) are decided together: the
+// request counts against all of them or, when one refuses, against none.
+// When Redis cannot decide, each policy says what happens: allow (fail
+// open), refuse (fail closed) or decide in this process with the same
+// algorithm (sign-in throttling: security over precision, since each
+// replica then counts on its own).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <span>
 #include <string>
+#include <unordered_map>
 
 #include "platform/redis/client.h"
 
 namespace tenantry::ratelimit {
 
+enum class WhenRedisFails { kAllow, kRefuse, kDecideLocally };
+
 struct Policy {
   std::string name;   // metrics label and RateLimit-Policy name, e.g. "tenant"
   double rate = 100;  // requests per second, sustained
   long burst = 100;   // requests at once
+  WhenRedisFails when_redis_fails = WhenRedisFails::kAllow;
+};
+
+// One policy applied to one subject. `subject` names what is limited and
+// becomes part of the Redis key, never a metrics label. Limits decided
+// together must share a Redis Cluster hash tag ("{t:<tenant>}...").
+struct Limit {
+  Policy policy;
+  std::string subject;
 };
 
 struct Decision {
   bool allowed = true;
-  bool failed_open = false;                  // Redis could not decide; allowed by configuration
-  long remaining = 0;                        // requests still allowed at once
+  bool failed_open = false;     // Redis could not decide; allowed by the policy
+  bool decided_locally = false;  // Redis could not decide; this process did
+  std::size_t binding = 0;      // the limit that refused, or the one closest to refusing
+  long remaining = 0;           // requests still allowed at once by the binding limit
   std::chrono::milliseconds retry_after{0};  // when refused
-  std::chrono::milliseconds reset{0};        // until the full burst is available again
+  std::chrono::milliseconds reset{0};        // until the binding limit's burst is full again
 };
 
 // The GCRA script (for benchmarks that call it with other clients).
 const redis::Script& gcra_script();
 
-class RateLimiter {
+// The same algorithm in process memory, for when Redis cannot decide. At
+// most `max_subjects` subjects are tracked; past that (after dropping idle
+// ones) new subjects are refused, never forgotten.
+class LocalLimiter {
  public:
-  RateLimiter(redis::Client& redis, bool fail_open);
-  // `subject` names what is limited (e.g. "t:<tenant id>"); it becomes part
-  // of the Redis key, never a metrics label.
-  boost::asio::awaitable<Decision> decide(const Policy& policy, std::string subject);
+  explicit LocalLimiter(std::size_t max_subjects = 100'000) : max_subjects_(max_subjects) {}
+  Decision decide(std::span<const Limit> limits, bool consume);
+  void forget(const std::string& key);
 
  private:
+  std::mutex mutex_;
+  std::size_t max_subjects_;
+  std::unordered_map<std::string, std::int64_t> tats_;  // key -> theoretical arrival, µs
+};
+
+class RateLimiter {
+ public:
+  explicit RateLimiter(redis::Client& redis) : redis_(redis) {}
+  // Counts one request against every limit, or none when one refuses.
+  boost::asio::awaitable<Decision> decide(std::span<const Limit> limits);
+  // Would one more request be allowed? Counts nothing (failed sign-ins are
+  // checked before the password and counted only when it is wrong).
+  boost::asio::awaitable<Decision> peek(std::span<const Limit> limits);
+  // Forgets a subject (e.g. its failed sign-ins after a successful one).
+  boost::asio::awaitable<void> reset(const Limit& limit);
+  // False while the breaker is open: a decision now would not reach Redis.
+  bool redis_available() const;
+
+ private:
+  boost::asio::awaitable<Decision> run(std::span<const Limit> limits, bool consume);
   redis::Client& redis_;
-  bool fail_open_;
+  LocalLimiter local_;
 };
 
 }  // namespace tenantry::ratelimit

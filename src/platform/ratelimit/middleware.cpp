@@ -1,76 +1,128 @@
-// The tenant policy applied to every authenticated request.
+// Decisions into responses: the RateLimit headers, 429, and the counters.
 #include "platform/ratelimit/middleware.h"
 
-#include <prometheus/counter.h>
-
-#include <atomic>
 #include <cmath>
 
 #include "platform/http/problem.h"
 
 namespace tenantry::ratelimit {
+
+struct Enforcer::Counters {
+  Counters(prometheus::Family<prometheus::Counter>& family, std::string name)
+      : policy(std::move(name)),
+        allowed(family.Add({{"policy", policy}, {"result", "allowed"}})),
+        limited(family.Add({{"policy", policy}, {"result", "limited"}})),
+        failed_open(family.Add({{"policy", policy}, {"result", "failed_open"}})),
+        local(family.Add({{"policy", policy}, {"result", "decided_locally"}})) {}
+  std::string policy;
+  prometheus::Counter& allowed;
+  prometheus::Counter& limited;
+  prometheus::Counter& failed_open;
+  prometheus::Counter& local;
+};
+
 namespace {
 
 long ceil_seconds(std::chrono::milliseconds ms) {
   return static_cast<long>((ms.count() + 999) / 1000);
 }
 
+// RateLimit-Policy: "tenant";q=40;w=2 (the burst, and the seconds in which
+// a spent burst is whole again).
+std::string policy_item(const Policy& policy) {
+  auto window = static_cast<long>(std::ceil(static_cast<double>(policy.burst) / policy.rate));
+  return "\"" + policy.name + "\";q=" + std::to_string(policy.burst) +
+         ";w=" + std::to_string(std::max(1L, window));
+}
+
 }  // namespace
 
-http::Middleware tenant_rate_limiting(RateLimiter& limiter, Policy policy,
-                                      prometheus::Registry& registry, base::Logger& logger) {
+void Verdict::annotate(http::Response& response) const {
+  for (const auto& [name, value] : headers) response.with_header(name, value);
+}
+
+Enforcer::Enforcer(RateLimiter& limiter, std::vector<std::string> policies,
+                   prometheus::Registry& registry, base::Logger& logger)
+    : limiter_(limiter), logger_(logger) {
   auto& family = prometheus::BuildCounter()
                      .Name("tenantry_ratelimit_decisions_total")
                      .Help("Rate-limit decisions by policy and result")
                      .Register(registry);
-  struct Counters {
-    Counters(prometheus::Family<prometheus::Counter>& family, const std::string& policy)
-        : allowed(family.Add({{"policy", policy}, {"result", "allowed"}})),
-          limited(family.Add({{"policy", policy}, {"result", "limited"}})),
-          failed_open(family.Add({{"policy", policy}, {"result", "failed_open"}})) {}
-    prometheus::Counter& allowed;
-    prometheus::Counter& limited;
-    prometheus::Counter& failed_open;
-    std::atomic<std::int64_t> last_warning_ns{0};
-  };
-  auto counters = std::make_shared<Counters>(family, policy.name);
-  auto window = static_cast<long>(std::ceil(static_cast<double>(policy.burst) / policy.rate));
-  auto policy_header =
-      "\"" + policy.name + "\";q=" + std::to_string(policy.burst) + ";w=" + std::to_string(window);
+  for (auto& name : policies) counters_.push_back(std::make_unique<Counters>(family, name));
+}
 
-  return [&limiter, &logger, policy, counters, policy_header](
-             http::Request& request,
-             const http::Handler& next) -> boost::asio::awaitable<http::Response> {
-    if (!request.principal) co_return co_await next(request);  // anonymous routes
-    auto decision = co_await limiter.decide(policy, "t:" + request.principal->tenant.str());
-    if (decision.failed_open) {
-      counters->failed_open.Increment();
-      auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-      auto last = counters->last_warning_ns.load();
-      if (now - last > 10'000'000'000 &&
-          counters->last_warning_ns.compare_exchange_strong(last, now)) {
-        logger.warn("rate limit not decided (Redis unavailable); failing open",
-                    {{"policy", policy.name}});
-      }
-      co_return co_await next(request);
+Enforcer::~Enforcer() = default;
+
+Enforcer::Counters& Enforcer::counters(const std::string& policy) {
+  for (auto& c : counters_) {
+    if (c->policy == policy) return *c;
+  }
+  throw std::logic_error("rate-limit policy '" + policy + "' was not declared to the Enforcer");
+}
+
+boost::asio::awaitable<Verdict> Enforcer::check(std::vector<Limit> limits,
+                                                const http::Request& request,
+                                                std::string_view refusal_detail) {
+  auto decision = co_await limiter_.decide(limits);
+  co_return answer(limits, decision, request, refusal_detail);
+}
+
+boost::asio::awaitable<Verdict> Enforcer::peek(std::vector<Limit> limits,
+                                               const http::Request& request,
+                                               std::string_view refusal_detail) {
+  auto decision = co_await limiter_.peek(limits);
+  co_return answer(limits, decision, request, refusal_detail);
+}
+
+Verdict Enforcer::answer(const std::vector<Limit>& limits, const Decision& decision,
+                         const http::Request& request, std::string_view refusal_detail) {
+  Verdict verdict;
+  if (decision.failed_open) {
+    for (const auto& limit : limits) counters(limit.policy.name).failed_open.Increment();
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto last = last_warning_ns_.load();
+    if (now - last > 10'000'000'000 && last_warning_ns_.compare_exchange_strong(last, now)) {
+      logger_.warn("rate limit not decided (Redis unavailable); failing open",
+                   {{"policy", limits.front().policy.name}});
     }
-    auto current = "\"" + policy.name + "\";r=" + std::to_string(decision.remaining) +
-                   ";t=" + std::to_string(ceil_seconds(decision.reset));
-    if (!decision.allowed) {
-      counters->limited.Increment();
-      auto response =
-          http::problem(429, "rate-limited", "Too Many Requests",
-                        "this tenant's request rate is above its plan's limit", request.request_id);
-      response.with_header("Retry-After",
-                           std::to_string(std::max(1L, ceil_seconds(decision.retry_after))));
-      response.with_header("RateLimit-Policy", policy_header);
-      response.with_header("RateLimit", current);
-      co_return response;
-    }
-    counters->allowed.Increment();
+    return verdict;
+  }
+  const auto& binding = limits.at(decision.binding);
+  auto& counted = counters(binding.policy.name);
+  if (decision.decided_locally) counted.local.Increment();
+  std::string policies;
+  for (const auto& limit : limits) {
+    if (!policies.empty()) policies += ", ";
+    policies += policy_item(limit.policy);
+  }
+  verdict.headers = {{"RateLimit-Policy", policies},
+                     {"RateLimit", "\"" + binding.policy.name +
+                                       "\";r=" + std::to_string(decision.remaining) +
+                                       ";t=" + std::to_string(ceil_seconds(decision.reset))}};
+  if (decision.allowed) {
+    counted.allowed.Increment();
+    return verdict;
+  }
+  counted.limited.Increment();
+  auto response = http::problem(429, "rate-limited", "Too Many Requests",
+                                std::string(refusal_detail), request.request_id);
+  response.with_header("Retry-After",
+                       std::to_string(std::max(1L, ceil_seconds(decision.retry_after))));
+  verdict.annotate(response);
+  verdict.refusal = std::move(response);
+  return verdict;
+}
+
+http::Middleware client_ip_rate_limiting(Enforcer& enforcer, Policy policy) {
+  return [&enforcer, policy](http::Request& request,
+                             const http::Handler& next) -> boost::asio::awaitable<http::Response> {
+    if (!request.route || !request.route->limit_by_client_ip) co_return co_await next(request);
+    std::vector<Limit> limits{{policy, "{ip:" + request.remote + "}"}};
+    auto verdict = co_await enforcer.check(std::move(limits), request,
+                                           "too many requests from this address");
+    if (verdict.refusal) co_return std::move(*verdict.refusal);
     auto response = co_await next(request);
-    response.with_header("RateLimit-Policy", policy_header);
-    response.with_header("RateLimit", current);
+    verdict.annotate(response);
     co_return response;
   };
 }

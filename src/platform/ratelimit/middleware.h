@@ -1,14 +1,19 @@
-// Rate limiting in the request path, after authentication: each tenant's
-// requests are limited by its policy, decided in Redis for all replicas at
-// once. Allowed responses carry RateLimit-Policy and RateLimit headers
-// (draft-ietf-httpapi-ratelimit-headers); refused requests get 429
-// problem+json with Retry-After. When Redis cannot decide, the limiter's
-// configuration says whether to fail open (counted as failed_open, logged
-// at most every 10 s). Decisions are counted by policy and result, never by
-// tenant.
+// Rate limits in the request path. An Enforcer decides a request's limits
+// in one round trip and answers for them: allowed responses carry
+// RateLimit-Policy and RateLimit headers (draft-ietf-httpapi-ratelimit-
+// headers), refused requests get 429 problem+json with Retry-After. When
+// Redis cannot decide and a policy fails open, that is counted
+// (failed_open) and logged at most every 10 s. Decisions are counted by
+// policy and result, never by tenant, user or address.
 #pragma once
 
+#include <prometheus/counter.h>
 #include <prometheus/registry.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "platform/base/log.h"
 #include "platform/http/router.h"
@@ -16,7 +21,46 @@
 
 namespace tenantry::ratelimit {
 
-http::Middleware tenant_rate_limiting(RateLimiter& limiter, Policy tenant_policy,
-                                      prometheus::Registry& registry, base::Logger& logger);
+// What an Enforcer found: a refusal to send, or headers to add to the
+// handler's response.
+struct Verdict {
+  std::optional<http::Response> refusal;
+  std::vector<std::pair<std::string, std::string>> headers;
+  void annotate(http::Response& response) const;
+};
+
+class Enforcer {
+ public:
+  // `policies`: the names of every policy it will see (their counters are
+  // made once, here).
+  Enforcer(RateLimiter& limiter, std::vector<std::string> policies,
+           prometheus::Registry& registry, base::Logger& logger);
+  ~Enforcer();
+
+  // Counts the request against `limits` (all, or none when one refuses).
+  boost::asio::awaitable<Verdict> check(std::vector<Limit> limits, const http::Request& request,
+                                        std::string_view refusal_detail);
+  // Would one more be allowed? Counts nothing in Redis; a refusal is counted
+  // in the metrics like any other.
+  boost::asio::awaitable<Verdict> peek(std::vector<Limit> limits, const http::Request& request,
+                                       std::string_view refusal_detail);
+  RateLimiter& limiter() { return limiter_; }
+
+  struct Counters;
+
+ private:
+  Verdict answer(const std::vector<Limit>& limits, const Decision& decision,
+                 const http::Request& request, std::string_view refusal_detail);
+  Counters& counters(const std::string& policy);
+
+  RateLimiter& limiter_;
+  base::Logger& logger_;
+  std::vector<std::unique_ptr<Counters>> counters_;
+  std::atomic<std::int64_t> last_warning_ns_{0};
+};
+
+// Routes marked `limit_by_client_ip` (sign-in) are limited per client
+// address by `policy`; every other route passes through untouched.
+http::Middleware client_ip_rate_limiting(Enforcer& enforcer, Policy policy);
 
 }  // namespace tenantry::ratelimit
