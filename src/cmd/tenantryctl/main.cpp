@@ -1,7 +1,8 @@
 // tenantryctl: the operator's command line: the signing keys of access
 // tokens (generate, rotate, retire, list; see docs/key-rotation.md), minting
-// a token with the signing key (operators, tests), and creating tenants
-// (through a SystemTransaction as tenantry_system, SYSTEM_DATABASE_URL).
+// a token with the signing key (operators, tests), creating tenants and
+// setting the plans' rate limits (through a SystemTransaction as
+// tenantry_system, SYSTEM_DATABASE_URL).
 // Every failure is one line naming the culprit and a non-zero exit.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -53,12 +55,19 @@ constexpr const char* kHelp = R"(tenantryctl: operate a Tenantry installation.
   tenantryctl keys list --dir DIR
       Prints each kid in jwks.json, marking the signing key.
   tenantryctl tenant create --slug SLUG --name NAME --owner-email EMAIL
-                            [--password-stdin]
-      Creates a tenant and its owner in one transaction, as tenantry_system
-      (SYSTEM_DATABASE_URL). Prints the tenant id, the owner's id and a
+                            [--plan free|pro|enterprise] [--password-stdin]
+      Creates a tenant (plan free by default) and its owner in one
+      transaction, as tenantry_system (SYSTEM_DATABASE_URL). Prints the tenant id, the owner's id and a
       one-time password for the owner (argon2id-hashed; shown only once), or
       with --password-stdin takes the owner's password from the first line
       of standard input (12 to 1024 characters) and prints no password.
+  tenantryctl plan set free|pro|enterprise [--tenant-rps N] [--tenant-burst N]
+                                            [--user-rps N] [--user-burst N]
+      Changes a plan's rate limits (SYSTEM_DATABASE_URL): requests per second
+      and burst for each of its tenants, and for each user of a tenant.
+      Replicas apply them within TENANTRY_CACHE_TTL_MS, without a restart.
+  tenantryctl plan list
+      Prints each plan's limits.
   tenantryctl token mint --dir DIR --tenant UUID --subject SUB --roles R1,R2
                          [--ttl SECONDS] [--issuer ISS] [--audience AUD]
       Prints an access token signed with DIR/signing-key.pem (defaults: ttl
@@ -81,7 +90,8 @@ struct Options {
   std::string kid;
   long publish_wait_ms = 2000;
   std::string tenant, subject, roles, issuer = "tenantry", audience = "tenantry-api";
-  std::string slug, name, owner_email;
+  std::string slug, name, owner_email, plan = "free";
+  long tenant_rps = -1, tenant_burst = -1, user_rps = -1, user_burst = -1;  // -1: unchanged
   bool password_stdin = false;
   long ttl = 900;
 };
@@ -122,6 +132,11 @@ Options parse_options(const std::vector<std::string>& args,
     if (flag == "--issuer") options.issuer = value;
     if (flag == "--audience") options.audience = value;
     if (flag == "--ttl") options.ttl = number(flag, value, 1, 86'400);
+    if (flag == "--plan") options.plan = value;
+    if (flag == "--tenant-rps") options.tenant_rps = number(flag, value, 1, 1'000'000);
+    if (flag == "--tenant-burst") options.tenant_burst = number(flag, value, 1, 10'000'000);
+    if (flag == "--user-rps") options.user_rps = number(flag, value, 1, 1'000'000);
+    if (flag == "--user-burst") options.user_burst = number(flag, value, 1, 10'000'000);
   }
   bool needs_dir = std::find(allowed.begin(), allowed.end(), "--dir") != allowed.end();
   if (needs_dir && options.dir.empty()) throw UsageError("--dir is required");
@@ -251,24 +266,14 @@ int mint(const Options& o) {
   return 0;
 }
 
-int create_tenant(const Options& o) {
-  if (o.slug.empty() || o.name.empty() || o.owner_email.empty())
-    throw UsageError("tenant create: --slug, --name and --owner-email are required");
+namespace db = tenantry::db;
+using Work = std::function<boost::asio::awaitable<db::Result<db::Rows>>(db::SystemTransaction&)>;
+
+// Runs `work` in one SystemTransaction as tenantry_system
+// (SYSTEM_DATABASE_URL) and commits it; its rows, or its error.
+db::Result<db::Rows> in_system_transaction(const Work& work) {
   auto url = std::getenv("SYSTEM_DATABASE_URL");
   if (!url || !*url) throw UsageError("SYSTEM_DATABASE_URL: required but not set");
-  std::string password;
-  if (o.password_stdin) {
-    if (!std::getline(std::cin, password))
-      throw UsageError("--password-stdin: no line on standard input");
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-    if (password.size() < 12 || password.size() > 1024)
-      throw UsageError("--password-stdin: the password must have 12 to 1024 characters");
-  } else {
-    password = tenantry::auth::random_secret();
-  }
-  auto hash = tenantry::auth::PasswordHasher::hash_now(password);
-
-  namespace db = tenantry::db;
   boost::asio::io_context context;
   boost::asio::io_context* contexts[] = {&context};
   prometheus::Registry registry;
@@ -288,50 +293,118 @@ int create_tenant(const Options& o) {
           outcome = tx.error();
           co_return;
         }
-        auto tenant = co_await tx->query(
-            "INSERT INTO tenants (id, slug, name) VALUES (gen_random_uuid(), $1, $2) RETURNING id",
-            o.slug, o.name);
-        if (!tenant) {
-          outcome = tenant.error();
-          co_return;
-        }
-        auto id = (*tenant)[0][0].as<std::string>();
-        auto owner = co_await tx->query(
-            "INSERT INTO users (tenant_id, id, email, password_hash, role) "
-            "VALUES ($1, gen_random_uuid(), $2, $3, 'owner') RETURNING tenant_id::text, id::text",
-            id, o.owner_email, hash);
-        if (!owner) {
-          outcome = owner.error();
-          co_return;
-        }
-        auto audited = co_await tx->query(
-            "INSERT INTO audit_log (tenant_id, actor, action, resource) "
-            "VALUES ($1, 'tenantryctl', 'tenant_created', 'tenant')",
-            id);
-        if (!audited) {
-          outcome = audited.error();
+        auto rows = co_await work(*tx);
+        if (!rows) {
+          outcome = rows.error();
           co_return;
         }
         auto done = co_await tx->commit();
         if (!done)
           outcome = done.error();
         else
-          outcome = std::move(*owner);
+          outcome = std::move(*rows);
       },
       boost::asio::detached);
   context.run();
-  if (!outcome) throw Failure("cannot create the tenant: the database call did not finish");
-  if (!*outcome) {
-    auto error = outcome->error();
+  if (!outcome) throw Failure("the database call did not finish");
+  return std::move(*outcome);
+}
+
+const std::vector<std::string> kPlans = {"free", "pro", "enterprise"};
+
+void check_plan(const std::string& flag, const std::string& plan) {
+  if (std::find(kPlans.begin(), kPlans.end(), plan) == kPlans.end())
+    throw UsageError(flag + ": expected free, pro or enterprise, got '" + plan + "'");
+}
+
+int create_tenant(const Options& o) {
+  if (o.slug.empty() || o.name.empty() || o.owner_email.empty())
+    throw UsageError("tenant create: --slug, --name and --owner-email are required");
+  check_plan("--plan", o.plan);
+  std::string password;
+  if (o.password_stdin) {
+    if (!std::getline(std::cin, password))
+      throw UsageError("--password-stdin: no line on standard input");
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.size() < 12 || password.size() > 1024)
+      throw UsageError("--password-stdin: the password must have 12 to 1024 characters");
+  } else {
+    password = tenantry::auth::random_secret();
+  }
+  auto hash = tenantry::auth::PasswordHasher::hash_now(password);
+
+  auto outcome = in_system_transaction(
+      [&](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
+        auto tenant = co_await tx.query(
+            "INSERT INTO tenants (id, slug, name, plan) VALUES (gen_random_uuid(), $1, $2, $3) "
+            "RETURNING id",
+            o.slug, o.name, o.plan);
+        if (!tenant) co_return tenant.error();
+        auto id = (*tenant)[0][0].as<std::string>();
+        auto owner = co_await tx.query(
+            "INSERT INTO users (tenant_id, id, email, password_hash, role) "
+            "VALUES ($1, gen_random_uuid(), $2, $3, 'owner') RETURNING tenant_id::text, id::text",
+            id, o.owner_email, hash);
+        if (!owner) co_return owner.error();
+        auto audited = co_await tx.query(
+            "INSERT INTO audit_log (tenant_id, actor, action, resource) "
+            "VALUES ($1, 'tenantryctl', 'tenant_created', 'tenant')",
+            id);
+        if (!audited) co_return audited.error();
+        co_return std::move(*owner);
+      });
+  if (!outcome) {
+    auto error = outcome.error();
     if (error.kind == db::ErrorKind::kConstraint)
       throw Failure("a tenant with slug '" + o.slug + "' exists already, or a value is invalid (" +
                     error.message + ")");
     throw Failure("cannot create the tenant: " + error.message);
   }
-  auto row = (**outcome)[0];
+  auto row = (*outcome)[0];
   std::printf("tenant %s\nowner %s\n", row[0].as<std::string>().c_str(),
               row[1].as<std::string>().c_str());
   if (!o.password_stdin) std::printf("password %s\n", password.c_str());
+  return 0;
+}
+
+// Replicas apply a plan's new limits as their cached tenant records expire
+// (TENANTRY_CACHE_TTL_MS).
+int set_plan(const std::string& plan, const Options& o) {
+  check_plan("plan set", plan);
+  if (o.tenant_rps < 0 && o.tenant_burst < 0 && o.user_rps < 0 && o.user_burst < 0)
+    throw UsageError("plan set: give at least one of --tenant-rps, --tenant-burst, --user-rps, "
+                     "--user-burst");
+  auto value = [](long v) { return v < 0 ? std::nullopt : std::optional<long>(v); };
+  auto outcome = in_system_transaction(
+      [&](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
+        co_return co_await tx.query(
+            "UPDATE plans SET tenant_rps = coalesce($2::int, tenant_rps), "
+            "tenant_burst = coalesce($3::int, tenant_burst), "
+            "user_rps = coalesce($4::int, user_rps), user_burst = coalesce($5::int, user_burst) "
+            "WHERE name = $1",
+            plan, value(o.tenant_rps), value(o.tenant_burst), value(o.user_rps),
+            value(o.user_burst));
+      });
+  if (!outcome) throw Failure("cannot change plan '" + plan + "': " + outcome.error().message);
+  if (outcome->affected() != 1) throw Failure("plan '" + plan + "' has no row in the plans table");
+  return 0;
+}
+
+int list_plans() {
+  auto outcome = in_system_transaction(
+      [](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
+        co_return co_await tx.query(
+            "SELECT name, tenant_rps, tenant_burst, user_rps, user_burst FROM plans ORDER BY "
+            "tenant_rps");
+      });
+  if (!outcome) throw Failure("cannot read the plans: " + outcome.error().message);
+  std::printf("plan tenant_rps tenant_burst user_rps user_burst\n");
+  for (std::size_t i = 0; i < outcome->size(); ++i) {
+    auto row = (*outcome)[i];
+    std::printf("%s %s %s %s %s\n", row[0].as<std::string>().c_str(),
+                row[1].as<std::string>().c_str(), row[2].as<std::string>().c_str(),
+                row[3].as<std::string>().c_str(), row[4].as<std::string>().c_str());
+  }
   return 0;
 }
 
@@ -349,7 +422,18 @@ int main(int argc, char** argv) {
         throw UsageError("tenant: expected 'tenant create'");
       return create_tenant(
           parse_options({args.begin() + 2, args.end()},
-                        {"--slug", "--name", "--owner-email", "--password-stdin"}));
+                        {"--slug", "--name", "--owner-email", "--plan", "--password-stdin"}));
+    }
+    if (args[0] == "plan") {
+      if (args.size() >= 2 && args[1] == "list") {
+        parse_options({args.begin() + 2, args.end()}, {});
+        return list_plans();
+      }
+      if (args.size() < 3 || args[1] != "set")
+        throw UsageError("plan: expected 'plan set NAME ...' or 'plan list'");
+      return set_plan(args[2],
+                      parse_options({args.begin() + 3, args.end()},
+                                    {"--tenant-rps", "--tenant-burst", "--user-rps", "--user-burst"}));
     }
     if (args[0] == "token") {
       if (args.size() < 2 || args[1] != "mint") throw UsageError("token: expected 'token mint'");

@@ -1,5 +1,6 @@
 // GCRA in a real Redis: a burst at once, then the sustained rate; subjects
-// apart; and what happens when Redis cannot decide.
+// apart; limits decided together; asking without counting; and what each
+// policy does when Redis cannot decide.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -30,7 +31,8 @@ class GcraTest : public ::testing::Test {
                                           const std::string& subject, int times) {
     return run_coro(context_, [&]() -> asio::awaitable<std::vector<ratelimit::Decision>> {
       std::vector<ratelimit::Decision> out;
-      for (int i = 0; i < times; ++i) out.push_back(co_await limiter.decide(policy, subject));
+      std::vector<ratelimit::Limit> limits{{policy, subject}};
+      for (int i = 0; i < times; ++i) out.push_back(co_await limiter.decide(limits));
       co_return out;
     }());
   }
@@ -48,7 +50,7 @@ class GcraTest : public ::testing::Test {
 
 TEST_F(GcraTest, ABurstAtOnceThenTheSustainedRate) {
   redis::Client client(config(redis_.url()), contexts_, logger_);
-  ratelimit::RateLimiter limiter(client, true);
+  ratelimit::RateLimiter limiter(client);
   ratelimit::Policy policy{"tenant", 10, 5};
   auto first = decide(limiter, policy, "t:a", 8);
   EXPECT_EQ(allowed(first), 5);
@@ -65,17 +67,64 @@ TEST_F(GcraTest, ABurstAtOnceThenTheSustainedRate) {
   EXPECT_EQ(allowed(decide(limiter, policy, "t:b", 8)), 5);  // another subject is unaffected
 }
 
+TEST_F(GcraTest, LimitsDecidedTogetherCountAllOrNothing) {
+  redis::Client client(config(redis_.url()), contexts_, logger_);
+  ratelimit::RateLimiter limiter(client);
+  // A tenant of burst 3 and its users of burst 2 (one request per 10 s).
+  ratelimit::Policy tenant{"tenant", 0.1, 3}, user{"user", 0.1, 2};
+  auto both = [&](const std::string& who) {
+    std::vector<ratelimit::Limit> limits{{tenant, "{t:a}"}, {user, "{t:a}:u:" + who}};
+    return run_coro(context_, limiter.decide(limits));
+  };
+  auto first = both("x");
+  EXPECT_TRUE(first.allowed);
+  EXPECT_EQ(first.binding, 1u);  // the user has less left than the tenant
+  EXPECT_EQ(first.remaining, 1);
+  EXPECT_TRUE(both("x").allowed);
+  auto third = both("x");
+  EXPECT_FALSE(third.allowed);  // the user's limit refuses...
+  EXPECT_EQ(third.binding, 1u);
+  EXPECT_TRUE(both("y").allowed);  // ...and did not count against the tenant
+  auto last = both("z");
+  EXPECT_FALSE(last.allowed);  // the tenant's burst of 3 is spent
+  EXPECT_EQ(last.binding, 0u);
+  EXPECT_GT(last.retry_after, 9s);
+}
+
+TEST_F(GcraTest, PeekAsksWithoutCounting) {
+  redis::Client client(config(redis_.url()), contexts_, logger_);
+  ratelimit::RateLimiter limiter(client);
+  std::vector<ratelimit::Limit> limits{{{"failed_sign_in", 0.1, 2}, "{a:1}"}};
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(run_coro(context_, limiter.peek(limits)).allowed);
+  EXPECT_TRUE(run_coro(context_, limiter.decide(limits)).allowed);
+  EXPECT_TRUE(run_coro(context_, limiter.decide(limits)).allowed);
+  EXPECT_FALSE(run_coro(context_, limiter.peek(limits)).allowed);
+  run_coro(context_, [&]() -> asio::awaitable<int> {
+    co_await limiter.reset(limits.front());
+    co_return 0;
+  }());
+  EXPECT_TRUE(run_coro(context_, limiter.peek(limits)).allowed);
+}
+
 TEST_F(GcraTest, WithoutRedisTheLimiterFailsOpenOrClosedAsConfigured) {
   auto url = "redis://127.0.0.1:" + std::to_string(free_port());
   redis::Client client(config(url), contexts_, logger_);
-  ratelimit::RateLimiter open(client, true), closed(client, false);
-  ratelimit::Policy policy{"tenant", 10, 5};
-  auto a = decide(open, policy, "t:a", 1)[0];
+  ratelimit::RateLimiter limiter(client);
+  ratelimit::Policy open{"tenant", 10, 5, ratelimit::WhenRedisFails::kAllow};
+  ratelimit::Policy closed{"tenant", 10, 5, ratelimit::WhenRedisFails::kRefuse};
+  auto a = decide(limiter, open, "t:a", 1)[0];
   EXPECT_TRUE(a.allowed);
   EXPECT_TRUE(a.failed_open);
-  auto b = decide(closed, policy, "t:a", 1)[0];
+  auto b = decide(limiter, closed, "t:a", 1)[0];
   EXPECT_FALSE(b.allowed);
   EXPECT_FALSE(b.failed_open);
+  // Sign-in throttling: this process decides, with the same algorithm.
+  ratelimit::Policy local{"failed_sign_in", 0.1, 3, ratelimit::WhenRedisFails::kDecideLocally};
+  auto decisions = decide(limiter, local, "{a:1}", 5);
+  EXPECT_EQ(allowed(decisions), 3);
+  EXPECT_TRUE(decisions[0].decided_locally);
+  EXPECT_FALSE(decisions[4].failed_open);
+  EXPECT_EQ(allowed(decide(limiter, local, "{a:2}", 5)), 3);  // each subject on its own
 }
 
 }  // namespace
