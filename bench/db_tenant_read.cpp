@@ -4,11 +4,15 @@
 // same run for the baseline.
 //
 //   tenantry-bench-db URL TENANT_ID TASK_ID [MODE] [CONCURRENCY] [THREADS] [SECONDS]
+//                     [REDIS_URL]
 //
 // MODE one-shot (default): Database::tenant_query, BEGIN + set_config +
 //   SELECT + COMMIT in one pipeline, one round trip.
 // MODE interactive: TenantTransaction, the SELECT then COMMIT, two round
 //   trips (what a handler that decides between statements pays).
+// MODE cached: the same read through platform/cache (cache-aside on the
+//   Redis at REDIS_URL, loading with tenant_query on a miss): every client
+//   reads the same row, so after the first read it is one Redis MGET.
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "platform/cache/cache.h"
 #include "platform/db/transaction.h"
 
 namespace {
@@ -45,17 +50,18 @@ int positive(const char* text, const char* name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4 || argc > 8) {
+  if (argc < 4 || argc > 9) {
     usage_error(
-        "usage: tenantry-bench-db URL TENANT_ID TASK_ID [one-shot|interactive] "
-        "[CONCURRENCY] [THREADS] [SECONDS]");
+        "usage: tenantry-bench-db URL TENANT_ID TASK_ID [one-shot|interactive|cached] "
+        "[CONCURRENCY] [THREADS] [SECONDS] [REDIS_URL]");
   }
   auto tenant = tenancy::TenantId::parse(argv[2]);
   if (!tenant) usage_error(std::string("TENANT_ID is not a UUID: ") + argv[2]);
   std::string task = argv[3];
   std::string mode = argc > 4 ? argv[4] : "one-shot";
-  if (mode != "one-shot" && mode != "interactive")
-    usage_error("MODE must be one-shot or interactive");
+  if (mode != "one-shot" && mode != "interactive" && mode != "cached")
+    usage_error("MODE must be one-shot, interactive or cached");
+  if (mode == "cached" && argc < 9) usage_error("MODE cached needs REDIS_URL");
   int concurrency = argc > 5 ? positive(argv[5], "CONCURRENCY") : 16;
   int threads = argc > 6 ? positive(argv[6], "THREADS") : 2;
   int seconds = argc > 7 ? positive(argv[7], "SECONDS") : 10;
@@ -74,6 +80,21 @@ int main(int argc, char** argv) {
   config.acquire_timeout = std::chrono::milliseconds(5'000);
   db::Pool pool(config, contexts, pool_metrics);
   db::Database database(pool);
+  base::Logger logger("bench", base::LogLevel::kError, stderr);
+  redis::ClientConfig redis_config;
+  redis_config.endpoint = redis::parse_url("REDIS_URL", argc > 8 ? argv[8] : "redis://127.0.0.1");
+  redis::Client redis(redis_config, contexts, logger);
+  cache::Cache cache(redis, {}, registry, logger);
+  const cache::Kind<std::string> task_kind{
+      "task", 1, [](const std::string& v) { return v; },
+      [](std::string_view v) { return std::optional<std::string>(v); }};
+  tenancy::Principal principal{"bench", *tenant, {}};
+  cache::Loader<std::string> load = [&]() -> asio::awaitable<db::Result<std::string>> {
+    auto rows =
+        co_await database.tenant_query(*tenant, db::Access::kReadOnly, kSelect, *tenant, task);
+    if (!rows) co_return rows.error();
+    co_return (*rows)[0][0].as<std::string>() + "|" + (*rows)[0][1].as<std::string>();
+  };
 
   std::atomic<bool> counting{false}, stop{false};
   std::atomic<long> done{0}, failed{0};
@@ -89,6 +110,13 @@ int main(int argc, char** argv) {
         if (!rows) {
           std::lock_guard lock(error_mutex);
           if (first_error.empty()) first_error = rows.error().message;
+        }
+      } else if (mode == "cached") {
+        auto value = co_await cache.for_request(principal).get(task_kind, task, load);
+        ok = value && !value->empty();
+        if (!value) {
+          std::lock_guard lock(error_mutex);
+          if (first_error.empty()) first_error = value.error().message;
         }
       } else {
         auto tx = co_await database.tenant_transaction(*tenant, db::Access::kReadOnly);

@@ -32,8 +32,10 @@ int main(int argc, char** argv) {
   config.concern = "ratelimit";
   config.endpoint = redis::parse_url("REDIS_URL", argv[1]);
   redis::Client client(config, contexts, logger);
-  ratelimit::RateLimiter limiter(client, false);
-  ratelimit::Policy policy{"bench", 1e6, 1'000'000'000};  // always allowed: the same work each time
+  ratelimit::RateLimiter limiter(client);
+  // Always allowed: the same work each time. Refused if Redis cannot decide.
+  ratelimit::Policy policy{"bench", 1e6, 1'000'000'000, ratelimit::WhenRedisFails::kRefuse};
+  std::vector<ratelimit::Limit> warm_up{{policy, "warm-up"}}, limits{{policy, "subject"}};
   std::vector<double> micros;
   micros.reserve(static_cast<std::size_t>(n));
   long failed = 0;
@@ -41,11 +43,11 @@ int main(int argc, char** argv) {
   boost::asio::co_spawn(
       context,
       [&]() -> boost::asio::awaitable<void> {
-        for (int i = 0; i < 100; ++i) co_await limiter.decide(policy, "warm-up");
+        for (int i = 0; i < 100; ++i) co_await limiter.decide(warm_up);
         auto start = Clock::now();
         for (long i = 0; i < n; ++i) {
           auto t0 = Clock::now();
-          auto decision = co_await limiter.decide(policy, "subject");
+          auto decision = co_await limiter.decide(limits);
           micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
           failed += decision.allowed ? 0 : 1;
         }

@@ -28,8 +28,8 @@ std::optional<TenantRecord> decode(std::string_view text) {
     return std::nullopt;
   r.active = active == 1;
   if (r.plan == "-") r.plan.clear();
-  if (!r.plan.empty() && (r.tenant_rps <= 0 || r.tenant_burst <= 0 || r.user_rps <= 0 ||
-                          r.user_burst <= 0))
+  if (!r.plan.empty() &&
+      (r.tenant_rps <= 0 || r.tenant_burst <= 0 || r.user_rps <= 0 || r.user_burst <= 0))
     return std::nullopt;
   return r;
 }

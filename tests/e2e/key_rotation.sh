@@ -11,7 +11,7 @@
 e2e_up 2
 KEYS=$TENANTRY_VAR/secrets/keys
 CTL=$TENANTRY_BUILD_DIR/bin/tenantryctl
-TENANT=00000000-0000-4000-8000-0000000000e2
+TENANT=$(e2e_tenant rotation)
 mint() { "$CTL" token mint --dir "$KEYS" --tenant "$TENANT" --subject e2e-user --roles member; }
 # me_code TOKEN PORT: /v1/me on one replica directly.
 me_code() {

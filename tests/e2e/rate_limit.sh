@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # E2E: rate limits are centralized. Three replicas behind HAProxy; tenant A
-# is limited to 20 requests/s with a burst of 20 and sends 100 requests/s
-# for 10 s, spread by HAProxy over every replica: the accepted count must be
-# within 10% of 20 x 10 + 20 = 220, as if one process decided. Tenant B,
-# sending 10 requests/s at the same time, is unaffected: all succeed.
+# is on the free plan, set to 20 requests/s with a burst of 20, and sends
+# 100 requests/s for 10 s, spread by HAProxy over every replica: the
+# accepted count must be within 10% of 20 x 10 + 20 = 220, as if one process
+# decided. Tenant B, on the pro plan, sending 10 requests/s at the same
+# time, is unaffected: all succeed.
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-export TENANTRY_RATE_LIMIT_TENANT_RPS=20 TENANTRY_RATE_LIMIT_TENANT_BURST=20
 e2e_up 3
-CTL=$TENANTRY_BUILD_DIR/bin/tenantryctl
+# Plans are data: set before the first request, no restart needed. Users
+# get the tenant's whole budget here, so only the tenant limit decides.
+ctl plan set free --tenant-rps 20 --tenant-burst 20 --user-rps 1000 --user-burst 1000 ||
+  fail "tenantryctl plan set failed"
 KEYS=$TENANTRY_VAR/secrets/keys
-token() { "$CTL" token mint --dir "$KEYS" --tenant "$1" --subject e2e --roles member; }
-A=$(token 00000000-0000-4000-8000-0000000000a1)
-B=$(token 00000000-0000-4000-8000-0000000000b1)
+token() { ctl token mint --dir "$KEYS" --tenant "$1" --subject e2e --roles member; }
+A=$(token "$(e2e_tenant tenant-a free)")
+B=$(token "$(e2e_tenant tenant-b pro)")
 out=$(mktemp -d "$TENANTRY_VAR/rate.XXXXXX")
 
 log "tenant A: 1000 requests at 100/s; tenant B: 100 requests at 10/s, at the same time"

@@ -20,8 +20,8 @@ class TenantLimitsTest : public ::testing::Test {
   TenantLimitsTest() {
     pg_.migrate();
     // free: tenants 4 at once, users 2 at once; one more per 100 s.
-    plan_set("free", {"--tenant-rps", "1", "--tenant-burst", "4", "--user-rps", "1",
-                      "--user-burst", "2"});
+    plan_set("free",
+             {"--tenant-rps", "1", "--tenant-burst", "4", "--user-rps", "1", "--user-burst", "2"});
     tenant_ = create_tenant("acme");
   }
 
@@ -59,11 +59,10 @@ class TenantLimitsTest : public ::testing::Test {
   }
   HttpResult sign_in(const std::string& password, const std::string& email,
                      const std::string& client = "198.51.100.7") {
-    return http_request(api_->port(), "POST", "/v1/auth/token",
-                        {{"Content-Type", "application/x-www-form-urlencoded"},
-                         {"X-Forwarded-For", client}},
-                        "grant_type=password&tenant=acme&username=" + email + "&password=" +
-                            password);
+    return http_request(
+        api_->port(), "POST", "/v1/auth/token",
+        {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Forwarded-For", client}},
+        "grant_type=password&tenant=acme&username=" + email + "&password=" + password);
   }
   void start(std::map<std::string, std::string> env = {}) {
     api_.emplace(pg_.url(), redis_.url(), std::move(env));
@@ -79,7 +78,8 @@ class TenantLimitsTest : public ::testing::Test {
 
 TEST_F(TenantLimitsTest, ATenantAndEachOfItsUsersAreLimitedByThePlan) {
   start();
-  auto alice = token(tenant_, "alice"), bob = token(tenant_, "bob"), carol = token(tenant_, "carol");
+  auto alice = token(tenant_, "alice"), bob = token(tenant_, "bob"),
+       carol = token(tenant_, "carol");
   auto first = me(alice);
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(first.header("ratelimit-policy"), "\"tenant\";q=4;w=4, \"user\";q=2;w=2");
@@ -99,8 +99,9 @@ TEST_F(TenantLimitsTest, ATenantAndEachOfItsUsersAreLimitedByThePlan) {
   auto other = create_tenant("other");  // another tenant: its own budget
   EXPECT_EQ(me(token(other, "alice")).status, 200);
   auto metrics = http_request(api_->admin_port(), "GET", "/metrics").body;
-  EXPECT_NE(metrics.find("tenantry_ratelimit_decisions_total{policy=\"user\",result=\"limited\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.find("tenantry_ratelimit_decisions_total{policy=\"user\",result=\"limited\"} 1"),
+      std::string::npos);
   EXPECT_NE(
       metrics.find("tenantry_ratelimit_decisions_total{policy=\"tenant\",result=\"limited\"} 1"),
       std::string::npos);
@@ -114,18 +115,18 @@ TEST_F(TenantLimitsTest, PlansChangeAtRuntimeWithoutARestart) {
   EXPECT_EQ(me(alice).header("ratelimit-policy"), "\"tenant\";q=4;w=4, \"user\";q=2;w=2");
 
   // A tenant moved to another plan: the next request already sees it.
-  auto patched = http_request(api_->port(), "PATCH", "/v1/tenants/" + tenant_,
-                              {{"Authorization", "Bearer " + operator_token},
-                               {"Content-Type", "application/json"}},
-                              R"({"plan":"pro"})");
+  auto patched = http_request(
+      api_->port(), "PATCH", "/v1/tenants/" + tenant_,
+      {{"Authorization", "Bearer " + operator_token}, {"Content-Type", "application/json"}},
+      R"({"plan":"pro"})");
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_NE(patched.body.find("\"plan\":\"pro\""), std::string::npos);
   EXPECT_EQ(me(alice).header("ratelimit-policy"), "\"tenant\";q=400;w=2, \"user\";q=100;w=2");
 
-  auto bad = http_request(api_->port(), "PATCH", "/v1/tenants/" + tenant_,
-                          {{"Authorization", "Bearer " + operator_token},
-                           {"Content-Type", "application/json"}},
-                          R"({"plan":"platinum"})");
+  auto bad = http_request(
+      api_->port(), "PATCH", "/v1/tenants/" + tenant_,
+      {{"Authorization", "Bearer " + operator_token}, {"Content-Type", "application/json"}},
+      R"({"plan":"platinum"})");
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_NE(bad.body.find("plan: expected free, pro or enterprise"), std::string::npos);
 
@@ -181,10 +182,10 @@ TEST_F(TenantLimitsTest, FailedSignInsLockTheAccountAlsoWithoutRedis) {
   auto beta_password = password_;
   start({{"TENANTRY_SIGN_IN_FAILURE_BURST", "3"}, {"TENANTRY_SIGN_IN_FAILURE_INTERVAL_S", "100"}});
   auto beta = [&](const std::string& password) {
-    return http_request(api_->port(), "POST", "/v1/auth/token",
-                        {{"Content-Type", "application/x-www-form-urlencoded"}},
-                        "grant_type=password&tenant=beta&username=owner%40beta.example&password=" +
-                            password)
+    return http_request(
+               api_->port(), "POST", "/v1/auth/token",
+               {{"Content-Type", "application/x-www-form-urlencoded"}},
+               "grant_type=password&tenant=beta&username=owner%40beta.example&password=" + password)
         .status;
   };
   for (int i = 0; i < 3; ++i) EXPECT_EQ(sign_in("wrong", "owner%40acme.example").status, 400);

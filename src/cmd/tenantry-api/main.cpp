@@ -140,8 +140,8 @@ int main(int argc, char** argv) {
   api::add_health_routes(router, dependencies, [&server] { return server.draining(); });
   api::add_me_routes(router);
   if (issuer) {
-    api::add_token_routes(router, database, *issuer, hasher, enforcer,
-                          config.failed_sign_in_policy, metrics.registry());
+    api::add_token_routes(router, database, *issuer, hasher, enforcer, config.failed_sign_in_policy,
+                          metrics.registry());
   }
   api::add_user_routes(router, database, hasher);
   api::add_tenant_routes(router, database, hasher, cache);

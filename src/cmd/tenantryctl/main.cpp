@@ -372,8 +372,9 @@ int create_tenant(const Options& o) {
 int set_plan(const std::string& plan, const Options& o) {
   check_plan("plan set", plan);
   if (o.tenant_rps < 0 && o.tenant_burst < 0 && o.user_rps < 0 && o.user_burst < 0)
-    throw UsageError("plan set: give at least one of --tenant-rps, --tenant-burst, --user-rps, "
-                     "--user-burst");
+    throw UsageError(
+        "plan set: give at least one of --tenant-rps, --tenant-burst, --user-rps, "
+        "--user-burst");
   auto value = [](long v) { return v < 0 ? std::nullopt : std::optional<long>(v); };
   auto outcome = in_system_transaction(
       [&](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
@@ -431,9 +432,9 @@ int main(int argc, char** argv) {
       }
       if (args.size() < 3 || args[1] != "set")
         throw UsageError("plan: expected 'plan set NAME ...' or 'plan list'");
-      return set_plan(args[2],
-                      parse_options({args.begin() + 3, args.end()},
-                                    {"--tenant-rps", "--tenant-burst", "--user-rps", "--user-burst"}));
+      return set_plan(
+          args[2], parse_options({args.begin() + 3, args.end()},
+                                 {"--tenant-rps", "--tenant-burst", "--user-rps", "--user-burst"}));
     }
     if (args[0] == "token") {
       if (args.size() < 2 || args[1] != "mint") throw UsageError("token: expected 'token mint'");

@@ -97,8 +97,7 @@ boost::asio::awaitable<Cache::Lookup> Cache::look_up(const std::string& key, int
 }
 
 boost::asio::awaitable<void> Cache::fill(const std::string& key, int version,
-                                         const std::string& generation,
-                                         const std::string& value) {
+                                         const std::string& generation, const std::string& value) {
   std::vector<std::string> keys{key, key + ":gen"};
   std::vector<std::string> args{generation, std::to_string(version), value,
                                 std::to_string(jittered_ttl().count())};
@@ -107,8 +106,7 @@ boost::asio::awaitable<void> Cache::fill(const std::string& key, int version,
 }
 
 boost::asio::awaitable<Cache::Encoded> Cache::get(std::string key, int version,
-                                                  std::string_view kind,
-                                                  Loader<std::string> load) {
+                                                  std::string_view kind, Loader<std::string> load) {
   auto first = co_await look_up(key, version);
   if (first.value) {
     requests_.Add({{"kind", std::string(kind)}, {"result", "hit"}}).Increment();

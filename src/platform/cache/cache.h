@@ -41,7 +41,7 @@ struct Kind {
 
 struct CacheConfig {
   std::chrono::milliseconds ttl{60'000};
-  double ttl_jitter = 0.1;                      // each fill's TTL varies by up to ±10%
+  double ttl_jitter = 0.1;                        // each fill's TTL varies by up to ±10%
   std::chrono::milliseconds wait_timeout{6'000};  // a follower's longest wait for a load
 };
 
@@ -106,8 +106,8 @@ class TenantCache {
       if (!value) co_return value.error();
       co_return kind.encode(*value);
     };
-    auto encoded = co_await cache_.get(Cache::key(tenant_, kind.name, id), kind.version,
-                                       kind.name, encoded_load);
+    auto encoded = co_await cache_.get(Cache::key(tenant_, kind.name, id), kind.version, kind.name,
+                                       encoded_load);
     if (!encoded) co_return encoded.error();
     if (auto value = kind.decode(*encoded)) co_return std::move(*value);
     co_return co_await load();  // unreadable in Redis (never trusted): read the truth

@@ -14,7 +14,7 @@ namespace tenantry::cache {
 namespace asio = boost::asio;
 
 struct SingleFlight::Flight {
-  std::optional<Result> result;               // set once, under the mutex
+  std::optional<Result> result;                // set once, under the mutex
   std::vector<std::function<void()>> wakeups;  // one per follower
 };
 

@@ -25,8 +25,7 @@ class SingleFlight {
   // Runs `work`, unless a call for `key` is already running: then returns
   // that call's result. A caller that has waited `wait` runs `work` itself
   // (a stuck load must not hold its followers forever).
-  boost::asio::awaitable<Result> run(std::string key, Work work,
-                                     std::chrono::milliseconds wait);
+  boost::asio::awaitable<Result> run(std::string key, Work work, std::chrono::milliseconds wait);
 
   struct Flight;
 

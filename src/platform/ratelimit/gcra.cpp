@@ -60,9 +60,8 @@ Decision LocalLimiter::decide(std::span<const Limit> limits, bool consume) {
                  std::chrono::steady_clock::now().time_since_epoch())
                  .count();
   std::lock_guard lock(mutex_);
-  if (tats_.size() + limits.size() > max_subjects_) std::erase_if(tats_, [now](const auto& entry) {
-      return entry.second <= now;
-    });
+  if (tats_.size() + limits.size() > max_subjects_)
+    std::erase_if(tats_, [now](const auto& entry) { return entry.second <= now; });
   Decision decision;
   decision.decided_locally = true;
   decision.remaining = std::numeric_limits<long>::max();

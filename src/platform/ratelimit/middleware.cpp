@@ -95,12 +95,12 @@ Verdict Enforcer::answer(const std::vector<Limit>& limits, const Decision& decis
     if (!policies.empty()) policies += ", ";
     policies += policy_item(limit.policy);
   }
-  verdict.headers = {{"RateLimit-Policy", policies},
-                     {"RateLimit", "\"" + binding.policy.name +
-                                       "\";r=" + std::to_string(decision.remaining) +
-                                       ";t=" + std::to_string(ceil_seconds(decision.reset))}};
+  verdict.headers = {
+      {"RateLimit-Policy", policies},
+      {"RateLimit", "\"" + binding.policy.name + "\";r=" + std::to_string(decision.remaining) +
+                        ";t=" + std::to_string(ceil_seconds(decision.reset))}};
   if (decision.allowed) {
-    counted.allowed.Increment();
+    for (const auto& limit : limits) counters(limit.policy.name).allowed.Increment();
     return verdict;
   }
   counted.limited.Increment();
@@ -118,8 +118,8 @@ http::Middleware client_ip_rate_limiting(Enforcer& enforcer, Policy policy) {
                              const http::Handler& next) -> boost::asio::awaitable<http::Response> {
     if (!request.route || !request.route->limit_by_client_ip) co_return co_await next(request);
     std::vector<Limit> limits{{policy, "{ip:" + request.remote + "}"}};
-    auto verdict = co_await enforcer.check(std::move(limits), request,
-                                           "too many requests from this address");
+    auto verdict =
+        co_await enforcer.check(std::move(limits), request, "too many requests from this address");
     if (verdict.refusal) co_return std::move(*verdict.refusal);
     auto response = co_await next(request);
     verdict.annotate(response);

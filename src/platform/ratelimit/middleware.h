@@ -33,8 +33,8 @@ class Enforcer {
  public:
   // `policies`: the names of every policy it will see (their counters are
   // made once, here).
-  Enforcer(RateLimiter& limiter, std::vector<std::string> policies,
-           prometheus::Registry& registry, base::Logger& logger);
+  Enforcer(RateLimiter& limiter, std::vector<std::string> policies, prometheus::Registry& registry,
+           base::Logger& logger);
   ~Enforcer();
 
   // Counts the request against `limits` (all, or none when one refuses).

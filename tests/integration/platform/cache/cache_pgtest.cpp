@@ -6,10 +6,10 @@
 // still gets the truth.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <atomic>
 #include <cstdio>
 #include <set>
 #include <thread>
@@ -42,7 +42,9 @@ concept ReadableBy = requires(TenantCache& handle, Id id, Loader<std::string> lo
   handle.get(kName, id, load);
 };
 template <typename From>
-concept HandleFrom = requires(cache::Cache& cache, From from) { cache.for_request(from); };
+concept HandleFrom = requires(cache::Cache& cache, From from) {
+  cache.for_request(from);
+};
 static_assert(ReadableBy<std::string> && !ReadableBy<tenancy::TenantId>);
 static_assert(HandleFrom<tenancy::Principal> && !HandleFrom<tenancy::TenantId>);
 static_assert(!std::is_constructible_v<TenantCache, cache::Cache&, tenancy::TenantId>);
@@ -105,8 +107,8 @@ class CacheTest : public ::testing::Test {
       co_return v;
     };
   }
-  std::string get(cache::Cache& cache, const tenancy::TenantId& tenant, const Kind<std::string>& kind,
-                  const std::string& id, Loader<std::string> load) {
+  std::string get(cache::Cache& cache, const tenancy::TenantId& tenant,
+                  const Kind<std::string>& kind, const std::string& id, Loader<std::string> load) {
     auto p = principal(tenant);
     auto got = run(cache.for_request(p).get(kind, id, load));
     EXPECT_TRUE(got) << got.error().message;
