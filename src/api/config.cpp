@@ -89,6 +89,7 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   if (auto file = env.optional("REDIS_PASSWORD_FILE")) {
     config.redis.password = read_secret_file("REDIS_PASSWORD_FILE", *file);
   }
+  config.redis.tls_ca_file = env.string("REDIS_TLS_CA_FILE", "");
   config.jwks_file = env.required("TENANTRY_JWKS_FILE");
   config.jwks_check_interval = env.millis("TENANTRY_JWKS_CHECK_MS", milliseconds(1'000),
                                           milliseconds(10), milliseconds(60'000));
@@ -116,10 +117,25 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
     if (!url) return config.redis;
     auto endpoint = redis::parse_url(variable, *url);
     if (endpoint.password.empty()) endpoint.password = config.redis.password;
+    endpoint.tls_ca_file = config.redis.tls_ca_file;
     return endpoint;
   };
   config.cache_redis = concern("REDIS_CACHE_URL");
   config.ratelimit_redis = concern("REDIS_RATELIMIT_URL");
+  bool any_tls = false;
+  for (const auto* endpoint : {&config.redis, &config.cache_redis, &config.ratelimit_redis}) {
+    if (!endpoint->tls) continue;
+    any_tls = true;
+    try {
+      redis::make_tls_context(*endpoint);  // a CA file that cannot be loaded stops the start
+    } catch (const base::ConfigError& e) {
+      throw base::ConfigError(std::string("REDIS_TLS_CA_FILE: ") + e.what());
+    }
+  }
+  if (!config.redis.tls_ca_file.empty() && !any_tls) {
+    throw base::ConfigError(
+        "REDIS_TLS_CA_FILE: set, but no Redis URL is rediss:// (it would be ignored)");
+  }
   config.cache.ttl = env.millis("TENANTRY_CACHE_TTL_MS", milliseconds(60'000), milliseconds(100),
                                 milliseconds(86'400'000));
   config.cache.ttl_jitter =

@@ -104,8 +104,8 @@ e2e_up() {
   log "up in $(($(now_ms) - t0)) ms"
 }
 
-# ctl ARGS...: tenantryctl against the cluster's database, as tenantry_system.
-ctl() {
+# tenantryctl ARGS...: the built tenantryctl against the cluster's database, as tenantry_system.
+tenantryctl() {
   SYSTEM_DATABASE_URL=postgresql://tenantry_system@127.0.0.1:$TENANTRY_PG_PORT/tenantry \
     "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$@"
 }
@@ -113,7 +113,7 @@ ctl() {
 # e2e_tenant SLUG [PLAN]: creates a tenant (plan free by default); prints its id.
 e2e_tenant() {
   local out
-  out=$(ctl tenant create --slug "$1" --name "$1" --owner-email "owner@$1.example" \
+  out=$(tenantryctl tenant create --slug "$1" --name "$1" --owner-email "owner@$1.example" \
     --plan "${2:-free}") || fail "tenantryctl tenant create $1 failed"
   sed -n 's/^tenant //p' <<<"$out"
 }

@@ -10,10 +10,10 @@
 e2e_up 3
 # Plans are data: set before the first request, no restart needed. Users
 # get the tenant's whole budget here, so only the tenant limit decides.
-ctl plan set free --tenant-rps 20 --tenant-burst 20 --user-rps 1000 --user-burst 1000 ||
+tenantryctl plan set free --tenant-rps 20 --tenant-burst 20 --user-rps 1000 --user-burst 1000 ||
   fail "tenantryctl plan set failed"
 KEYS=$TENANTRY_VAR/secrets/keys
-token() { ctl token mint --dir "$KEYS" --tenant "$1" --subject e2e --roles member; }
+token() { tenantryctl token mint --dir "$KEYS" --tenant "$1" --subject e2e --roles member; }
 A=$(token "$(e2e_tenant tenant-a free)")
 B=$(token "$(e2e_tenant tenant-b pro)")
 out=$(mktemp -d "$TENANTRY_VAR/rate.XXXXXX")

@@ -15,9 +15,9 @@
 e2e_up 3
 # Limits far above this load: every request is decided in Redis (while it
 # is up) and none is refused, so failures are failures.
-ctl plan set enterprise --tenant-rps 1000000 --tenant-burst 1000000 --user-rps 1000000 \
+tenantryctl plan set enterprise --tenant-rps 1000000 --tenant-burst 1000000 --user-rps 1000000 \
   --user-burst 1000000 || fail "tenantryctl plan set failed"
-TOKEN=$(ctl token mint --dir "$TENANTRY_VAR/secrets/keys" \
+TOKEN=$(tenantryctl token mint --dir "$TENANTRY_VAR/secrets/keys" \
   --tenant "$(e2e_tenant tenant-c enterprise)" --subject e2e --roles member --ttl 3600)
 work=$(mktemp -d "$TENANTRY_VAR/outage.XXXXXX")
 cat >"$work/mixed.lua" <<LUA

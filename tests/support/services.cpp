@@ -1,4 +1,5 @@
-// Test fixtures that start real PostgreSQL and Redis instances.
+// Test fixtures that start real PostgreSQL and Redis instances, and the
+// throwaway certificates that a TLS Redis needs.
 #include "support/services.h"
 
 #include <fcntl.h>
@@ -138,6 +139,18 @@ void run_or_throw(const std::string& command) {
   if (std::system(command.c_str()) != 0) throw std::runtime_error("command failed: " + command);
 }
 
+// Runs the openssl CLI in `dir`; its chatter goes to a log that a failure
+// reports (the directory may not outlive the exception).
+void openssl(const fs::path& dir, const std::string& args) {
+  auto log = dir / "openssl.log";
+  auto command = "cd '" + dir.string() + "' && openssl " + args + " >'" + log.string() + "' 2>&1";
+  if (std::system(command.c_str()) == 0) return;
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  throw std::runtime_error("command failed: openssl " + args + "\n" + text.str());
+}
+
 bool postgres_accepts(unsigned short port) {
   auto conninfo = "host=127.0.0.1 port=" + std::to_string(port) + " user=postgres dbname=postgres";
   return PQping(conninfo.c_str()) == PQPING_OK;
@@ -201,13 +214,64 @@ void PostgresServer::migrate() const {
                (source_dir() / "migrations").string() + " >/dev/null");
 }
 
-RedisServer::RedisServer() : port_(free_port()) { start(); }
+fs::path make_test_ca(const fs::path& dir) {
+  // EC keys: made in milliseconds, where RSA takes a noticeable while.
+  openssl(dir,
+          "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2"
+          " -subj /CN=tenantry-test-ca -keyout ca.key -out ca.pem");
+  return dir / "ca.pem";
+}
+
+RedisServer::RedisServer(Mode mode) : mode_(mode), port_(free_port()) {
+  if (mode_ == Mode::kTls) {
+    // The certificate names 127.0.0.1 only (as an IP SAN), which is what the
+    // client's host name check compares with url()'s host.
+    auto dir = dir_.path();
+    make_test_ca(dir);
+    std::ofstream(dir / "server.ext") << "subjectAltName=IP:127.0.0.1\n";
+    openssl(dir,
+            "req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1"
+            " -keyout server.key -out server.csr");
+    openssl(dir,
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2"
+            " -extfile server.ext -out server.pem");
+    password_ = "tls-test-password";
+  }
+  start();
+}
 
 void RedisServer::start() {
   process_.reset();
-  process_.emplace(std::vector<std::string>{(source_dir() / "scripts/redis").string(), "run",
-                                            (dir_.path() / "data").string(), std::to_string(port_)},
-                   std::map<std::string, std::string>{}, dir_.path() / "redis.log");
+  if (mode_ == Mode::kPlain) {
+    process_.emplace(
+        std::vector<std::string>{(source_dir() / "scripts/redis").string(), "run",
+                                 (dir_.path() / "data").string(), std::to_string(port_)},
+        std::map<std::string, std::string>{}, dir_.path() / "redis.log");
+  } else {
+    // scripts/redis has no TLS; the same settings that matter here, with TLS
+    // only (port 0 turns the plain port off). A config file keeps the
+    // password out of argv.
+    auto dir = dir_.path();
+    fs::create_directories(dir / "data");
+    std::ofstream conf(dir / "redis.conf");
+    conf << "bind 127.0.0.1\n"
+         << "port 0\n"
+         << "tls-port " << port_ << "\n"
+         << "tls-cert-file " << (dir / "server.pem").string() << "\n"
+         << "tls-key-file " << (dir / "server.key").string() << "\n"
+         << "tls-ca-cert-file " << (dir / "ca.pem").string() << "\n"
+         << "tls-auth-clients no\n"
+         << "requirepass " << password_ << "\n"
+         << "dir " << (dir / "data").string() << "\n"
+         << "daemonize no\n"
+         << "save \"\"\n"
+         << "appendonly no\n"
+         << "logfile \"\"\n";
+    conf.close();
+    process_.emplace(
+        std::vector<std::string>{"/usr/bin/env", "redis-server", (dir / "redis.conf").string()},
+        std::map<std::string, std::string>{}, dir / "redis.log");
+  }
   if (!wait_until([this] { return tcp_accepts(port_) || !process_->running(); }, 30s) ||
       !process_->running()) {
     throw std::runtime_error("Redis did not start on port " + std::to_string(port_) + ":\n" +
@@ -222,6 +286,11 @@ void RedisServer::stop() {
 
 void RedisServer::signal(int signo) { process_->signal(signo); }
 
-std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+std::string RedisServer::url() const {
+  if (mode_ == Mode::kPlain) return "redis://127.0.0.1:" + std::to_string(port_);
+  return "rediss://:" + password_ + "@127.0.0.1:" + std::to_string(port_);
+}
+
+fs::path RedisServer::ca_file() const { return dir_.path() / "ca.pem"; }
 
 }  // namespace tenantry::testing

@@ -2,6 +2,7 @@
 // temporary directory on a free port (through scripts/pg and scripts/redis,
 // as ./tenantry starts them), and child processes such as tenantry-api.
 // A service that cannot start throws: the test fails, it never skips.
+// TLS certificates are made at test time, never committed.
 #pragma once
 
 #include <sys/types.h>
@@ -83,18 +84,31 @@ class PostgresServer {
   std::optional<ChildProcess> process_;
 };
 
+// Makes a throwaway CA in `dir` with the openssl CLI (ca.pem, ca.key) and
+// returns its certificate; throws if openssl fails.
+std::filesystem::path make_test_ca(const std::filesystem::path& dir);
+
 class RedisServer {
  public:
-  RedisServer();
-  void start();
+  enum class Mode {
+    kPlain,  // redis://, no password, through scripts/redis
+    // rediss:// only, with a password: a certificate for 127.0.0.1 signed by
+    // a throwaway CA (ca_file()), made in the server's temporary directory.
+    kTls,
+  };
+  explicit RedisServer(Mode mode = Mode::kPlain);
+  void start();  // restart after stop(), same port (and certificate)
   void stop();
   void signal(int signo);  // SIGSTOP: a Redis that stops answering
   unsigned short port() const { return port_; }
-  std::string url() const;
+  std::string url() const;                // with the password, if any
+  std::filesystem::path ca_file() const;  // kTls: the CA that signed Redis's certificate
 
  private:
   TempDir dir_;
+  Mode mode_;
   unsigned short port_;
+  std::string password_;
   std::optional<ChildProcess> process_;
 };
 

@@ -8,13 +8,11 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <deque>
 #include <stdexcept>
 
@@ -23,7 +21,6 @@
 namespace tenantry::redis {
 
 namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
@@ -89,14 +86,15 @@ struct Waiter {
 };
 
 struct Connection : std::enable_shared_from_this<Connection> {
-  Connection(asio::io_context& context, const ClientConfig& config)
-      : socket(context), reader(redisReaderCreate(), redisReaderFree), config(config) {}
+  Connection(asio::io_context& context, const ClientConfig& config, asio::ssl::context* tls)
+      : stream(context.get_executor(), tls),
+        reader(redisReaderCreate(), redisReaderFree),
+        config(config) {}
 
   void fail_all(const Error& error) {
     if (broken) return;
     broken = true;
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    stream.close();
     for (auto& waiter : pending) waiter->deliver(error);
     pending.clear();
   }
@@ -113,12 +111,12 @@ struct Connection : std::enable_shared_from_this<Connection> {
     if (!writing && !out.empty()) {
       writing = true;
       asio::co_spawn(
-          socket.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+          stream.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
     }
     if (!reading && !pending.empty()) {
       reading = true;
       asio::co_spawn(
-          socket.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
+          stream.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
     }
   }
 
@@ -126,7 +124,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
     while (!out.empty() && !broken) {
       std::string chunk;
       chunk.swap(out);
-      auto [ec, n] = co_await asio::async_write(socket, asio::buffer(chunk), kNoThrow);
+      auto [ec, n] = co_await stream.write(asio::buffer(chunk));
       if (ec) fail_all({ErrorKind::kConnection, "write: " + ec.message()});
     }
     writing = false;
@@ -147,7 +145,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
         waiter->deliver(Reply(root, root.get()));
         continue;
       }
-      auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), kNoThrow);
+      auto [ec, n] = co_await stream.read_some(asio::buffer(buffer));
       if (ec) {
         fail_all({ErrorKind::kConnection, "read: " + ec.message()});
         break;
@@ -157,29 +155,19 @@ struct Connection : std::enable_shared_from_this<Connection> {
     reading = false;
   }
 
-  // Resolves, connects and queues AUTH ahead of whatever callers queued.
+  // Resolves, connects (and shakes hands, for TLS) within the connect
+  // timeout, then queues AUTH ahead of whatever callers queued.
   asio::awaitable<void> connect() {
-    auto self = shared_from_this();
-    auto attempt = [self]() -> asio::awaitable<std::optional<std::string>> {
-      tcp::resolver resolver(self->socket.get_executor());
-      const auto& endpoint = self->config.endpoint;
-      auto [rec, results] =
-          co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), kNoThrow);
-      if (rec) co_return "resolve: " + rec.message();
-      auto [cec, connected] = co_await asio::async_connect(self->socket, results, kNoThrow);
-      if (cec) co_return "connect: " + cec.message();
-      co_return std::nullopt;
-    };
-    auto outcome = co_await base::with_deadline(attempt(), config.connect_timeout);
-    if (!outcome || *outcome) {
-      auto why = outcome ? **outcome
+    auto self = shared_from_this();  // alive until connected or failed
+    auto outcome =
+        co_await base::with_deadline(stream.connect(config.endpoint), config.connect_timeout);
+    if (!outcome || !outcome->empty()) {
+      auto why = outcome ? *outcome
                          : "connect: no answer within " +
                                std::to_string(config.connect_timeout.count()) + " ms";
       fail_all({ErrorKind::kUnavailable, why});
       co_return;
     }
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
     const auto& endpoint = config.endpoint;
     if (!endpoint.password.empty()) {
       std::vector<std::string> auth{"AUTH"};
@@ -188,13 +176,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
       // First on the wire, its reply first in line; an error reply (a wrong
       // password) reaches nobody, and the commands after it get NOAUTH.
       out.insert(0, encode(auth));
-      pending.push_front(std::make_shared<Waiter>(socket.get_executor()));
+      pending.push_front(std::make_shared<Waiter>(stream.get_executor()));
     }
     connected = true;
     start_loops();
   }
 
-  tcp::socket socket;
+  Stream stream;
   std::unique_ptr<redisReader, void (*)(redisReader*)> reader;
   const ClientConfig& config;
   std::string out;
@@ -206,11 +194,12 @@ struct Connection : std::enable_shared_from_this<Connection> {
 };
 
 struct Client::Shard {
-  Shard(asio::io_context& context, const ClientConfig& config) : context(context), config(config) {}
+  Shard(asio::io_context& context, const ClientConfig& config, asio::ssl::context* tls)
+      : context(context), config(config), tls(tls) {}
 
   std::shared_ptr<Connection> connection() {
     if (current && !current->broken) return current;
-    current = std::make_shared<Connection>(context, config);
+    current = std::make_shared<Connection>(context, config, tls);
     auto connection = current;
     asio::co_spawn(
         context, [connection]() { return connection->connect(); }, asio::detached);
@@ -219,6 +208,7 @@ struct Client::Shard {
 
   asio::io_context& context;
   const ClientConfig& config;
+  asio::ssl::context* tls;
   std::shared_ptr<Connection> current;
 };
 
@@ -239,7 +229,11 @@ Client::Client(ClientConfig config, std::span<asio::io_context* const> contexts,
             level, "redis circuit breaker",
             {{"concern", config_.concern}, {"from", state_name(from)}, {"to", state_name(to)}});
       }) {
-  for (auto* context : contexts) shards_.push_back(std::make_shared<Shard>(*context, config_));
+  // One TLS context (its CAs loaded once) for every connection; a CA file
+  // that cannot be loaded is a start-up failure, not a stream of errors.
+  if (config_.endpoint.tls) tls_ = make_tls_context(config_.endpoint);
+  for (auto* context : contexts)
+    shards_.push_back(std::make_shared<Shard>(*context, config_, tls_.get()));
 }
 
 Client::~Client() = default;

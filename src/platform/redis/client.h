@@ -4,7 +4,8 @@
 // written as they come and replies matched in order (hiredis's reader
 // parses them). Every command has a deadline; a command that misses it
 // closes its connection (its state is unknown) and the next one reconnects,
-// with backoff. While the breaker is open, commands fail at once.
+// with backoff. While the breaker is open, commands fail at once. A rediss://
+// URL connects over TLS, verifying the server (see Stream in probe.h).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -104,6 +105,7 @@ class Client {
   base::Logger& logger_;
   metrics::RedisMetrics* metrics_;
   CircuitBreaker breaker_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // rediss:// only
   std::vector<std::shared_ptr<Shard>> shards_;
 };
 

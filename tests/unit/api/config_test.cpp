@@ -64,7 +64,14 @@ TEST(ApiConfig, BadValuesNameTheirVariable) {
            {"TENANTRY_DB_ACQUIRE_TIMEOUT_MS", "0"},
            {"TENANTRY_DB_STATEMENT_TIMEOUT_MS", "5s"},
            {"TENANTRY_DB_STATEMENT_CACHE", "sometimes"},
-           {"REDIS_PASSWORD_FILE", "/nonexistent/redis-password"}}) {
+           {"REDIS_PASSWORD_FILE", "/nonexistent/redis-password"},
+           {"REDIS_CACHE_URL", "memcached://x"},
+           {"REDIS_RATELIMIT_URL", "redis://"},
+           {"REDIS_TLS_CA_FILE", "/nonexistent/ca.pem"},  // and no rediss:// URL
+           {"TENANTRY_CACHE_TTL_MS", "0"},
+           {"TENANTRY_CACHE_TTL_JITTER_PCT", "60"},
+           {"TENANTRY_RATE_LIMIT_IP_BURST", "0"},
+           {"TENANTRY_SIGN_IN_FAILURE_INTERVAL_S", "0"}}) {
     auto env = base_env;
     env[name] = value;
     try {
@@ -136,6 +143,35 @@ TEST(ApiConfig, ReadsRedisPasswordFromFile) {
       ApiConfig::from_env(reader({{"DATABASE_URL", "x"}, {"REDIS_PASSWORD_FILE", path.string()}}));
   EXPECT_EQ(config.redis.password, "from-file");
   std::filesystem::remove(path);
+}
+
+TEST(ApiConfig, EachRedisConcernDefaultsToRedisUrlWithItsPassword) {
+  auto path = std::filesystem::temp_directory_path() / "tenantry-redis-concern-test";
+  std::ofstream(path) << "secret\n";
+  auto config = ApiConfig::from_env(reader({{"DATABASE_URL", "x"},
+                                            {"REDIS_URL", "redis://main:6380"},
+                                            {"REDIS_PASSWORD_FILE", path.string()},
+                                            {"REDIS_RATELIMIT_URL", "redis://:own@limits:6381"}}));
+  EXPECT_EQ(config.cache_redis.host, "main");
+  EXPECT_EQ(config.cache_redis.password, "secret");
+  EXPECT_EQ(config.ratelimit_redis.host, "limits");
+  EXPECT_EQ(config.ratelimit_redis.password, "own");
+  EXPECT_EQ(config.fallback_policy.when_redis_fails, ratelimit::WhenRedisFails::kAllow);
+  EXPECT_EQ(config.client_ip_policy.when_redis_fails, ratelimit::WhenRedisFails::kDecideLocally);
+  EXPECT_DOUBLE_EQ(config.failed_sign_in_policy.rate, 1.0 / 60);
+  std::filesystem::remove(path);
+
+  auto closed = ApiConfig::from_env(
+      reader({{"DATABASE_URL", "x"}, {"TENANTRY_RATE_LIMIT_FAIL_OPEN", "false"}}));
+  EXPECT_EQ(closed.fallback_policy.when_redis_fails, ratelimit::WhenRedisFails::kRefuse);
+  try {
+    ApiConfig::from_env(reader({{"DATABASE_URL", "x"},
+                                {"REDIS_CACHE_URL", "rediss://cache:6380"},
+                                {"REDIS_TLS_CA_FILE", "/nonexistent/ca.pem"}}));
+    ADD_FAILURE() << "an unreadable CA file was accepted";
+  } catch (const base::ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("REDIS_TLS_CA_FILE: ", 0), 0u) << e.what();
+  }
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 // pipelined on one connection, scripts loaded on NOSCRIPT, the command
 // deadline against a Redis that stops answering, and the circuit breaker
 // failing fast while Redis is down, then closing again once it is back.
+// Over TLS (rediss://, against a Redis with only a TLS port): commands with
+// AUTH, pipelining, the probe, and a server that fails verification (another
+// CA, another name) or never answers the handshake: an error, not a hang.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -24,10 +27,12 @@ using redis::ErrorKind;
 
 class RedisClientTest : public ::testing::Test {
  protected:
+  explicit RedisClientTest(RedisServer::Mode mode = RedisServer::Mode::kPlain) : redis_(mode) {}
   redis::ClientConfig config() {
     redis::ClientConfig config;
     config.concern = "test";
     config.endpoint = redis::parse_url("REDIS_URL", redis_.url());
+    if (config.endpoint.tls) config.endpoint.tls_ca_file = redis_.ca_file();
     config.command_timeout = 200ms;
     config.breaker = {3, 500ms};
     return config;
@@ -124,6 +129,133 @@ TEST_F(RedisClientTest, TheBreakerFailsFastWhileRedisIsDownAndClosesWhenItIsBack
   redis_.start();
   EXPECT_TRUE(wait_until([&] { return bool(run(client.command({"PING"}))); }, 5s));
   EXPECT_EQ(client.breaker_state(), redis::CircuitBreaker::State::kClosed);
+}
+
+}  // namespace
+}  // namespace tenantry::testing
+
+namespace tenantry::testing {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using redis::ErrorKind;
+
+class RedisTlsClientTest : public RedisClientTest {
+ protected:
+  RedisTlsClientTest() : RedisClientTest(RedisServer::Mode::kTls) {}
+};
+
+TEST_F(RedisTlsClientTest, CommandsAuthenticateAndRunOverTls) {
+  auto tls = config();
+  ASSERT_TRUE(tls.endpoint.tls);
+  ASSERT_FALSE(tls.endpoint.password.empty());
+  redis::Client client(tls, contexts_, logger_);
+  // Redis listens on TLS only and requires the password: an OK is a
+  // verified handshake and a good AUTH.
+  auto set = run(client.command({"SET", "k", "v"}));
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->text(), "OK");
+  auto get = run(client.command({"GET", "k"}));
+  ASSERT_TRUE(get) << get.error().message;
+  EXPECT_EQ(get->text(), "v");
+}
+
+TEST_F(RedisTlsClientTest, ManyCallersArePipelinedOnOneTlsConnection) {
+  redis::Client client(config(), contexts_, logger_);
+  int done = 0;
+  for (int i = 0; i < 500; ++i) {
+    asio::co_spawn(
+        context_,
+        [&]() -> asio::awaitable<void> {
+          std::vector<std::string> incr{"INCR", "counter"};
+          auto reply = co_await client.command(std::move(incr));
+          EXPECT_TRUE(reply && reply->is_integer());
+          ++done;
+        },
+        asio::detached);
+  }
+  context_.run();
+  EXPECT_EQ(done, 500);
+  EXPECT_EQ(run(client.command({"GET", "counter"}))->text(), "500");
+  auto clients = run(client.command({"CLIENT", "LIST"}));
+  EXPECT_EQ(std::count(clients->text().begin(), clients->text().end(), '\n'), 1) << clients->text();
+}
+
+TEST_F(RedisTlsClientTest, ARedisThatStopsAnsweringCostsOneTimeoutNotAHang) {
+  redis::Client client(config(), contexts_, logger_);
+  ASSERT_TRUE(run(client.command({"PING"})));
+  redis_.signal(SIGSTOP);
+  auto start = Clock::now();
+  auto stuck = run(client.command({"PING"}));  // closes the socket under a TLS read
+  auto waited = Clock::now() - start;
+  redis_.signal(SIGCONT);
+  ASSERT_FALSE(stuck);
+  EXPECT_EQ(stuck.error().kind, ErrorKind::kTimeout);
+  EXPECT_LT(waited, 1s);
+  auto after = run(client.command({"PING"}));  // a new connection, a new handshake
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(after->text(), "PONG");
+}
+
+TEST_F(RedisTlsClientTest, ACertificateFromAnotherCaFailsTheHandshake) {
+  TempDir other;
+  auto config = this->config();
+  config.endpoint.tls_ca_file = make_test_ca(other.path());
+  redis::Client client(config, contexts_, logger_);
+  auto start = Clock::now();
+  auto refused = run(client.command({"PING"}));
+  EXPECT_LT(Clock::now() - start, 1s);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(refused.error().message.find("certificate verify failed"), std::string::npos)
+      << refused.error().message;
+}
+
+TEST_F(RedisTlsClientTest, ACertificateForAnotherHostFailsTheHandshake) {
+  auto config = this->config();
+  // localhost reaches the same Redis, but its certificate names 127.0.0.1.
+  config.endpoint.host = "localhost";
+  redis::Client client(config, contexts_, logger_);
+  auto refused = run(client.command({"PING"}));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(refused.error().message.find("hostname mismatch"), std::string::npos)
+      << refused.error().message;
+}
+
+TEST_F(RedisTlsClientTest, AHandshakeWithoutAnswerCostsTheConnectTimeoutNotAHang) {
+  auto config = this->config();
+  config.connect_timeout = 100ms;
+  config.command_timeout = 2s;  // so that only the connect deadline can end the wait
+  redis::Client client(config, contexts_, logger_);
+  // Stopped, Redis's kernel still accepts the TCP connection; the
+  // handshake gets no answer.
+  redis_.signal(SIGSTOP);
+  auto start = Clock::now();
+  auto stuck = run(client.command({"PING"}));
+  auto waited = Clock::now() - start;
+  redis_.signal(SIGCONT);
+  ASSERT_FALSE(stuck);
+  EXPECT_EQ(stuck.error().kind, ErrorKind::kUnavailable) << stuck.error().message;
+  EXPECT_GE(waited, 100ms);
+  EXPECT_LT(waited, 1s);
+  auto after = run(client.command({"PING"}));  // a new connection
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(after->text(), "PONG");
+}
+
+TEST_F(RedisTlsClientTest, ProbeOverTls) {
+  auto endpoint = config().endpoint;
+  auto ok = run(redis::probe(endpoint, 2s));
+  EXPECT_TRUE(ok.ok) << ok.error;
+
+  TempDir other;
+  endpoint.tls_ca_file = make_test_ca(other.path());
+  auto refused = run(redis::probe(endpoint, 2s));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.error.find("certificate verify failed"), std::string::npos) << refused.error;
 }
 
 }  // namespace
