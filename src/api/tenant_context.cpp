@@ -1,7 +1,6 @@
 // The tenant record (through the cache) and the tenant and user limits.
 #include "api/tenant_context.h"
 
-#include <charconv>
 #include <sstream>
 
 #include "platform/http/problem.h"

@@ -109,10 +109,14 @@ TEST_F(TenantLimitsTest, ATenantAndEachOfItsUsersAreLimitedByThePlan) {
 }
 
 TEST_F(TenantLimitsTest, PlansChangeAtRuntimeWithoutARestart) {
+  // Rates high enough that no request here is refused: what is used under
+  // one policy stays owed under the next (see docs/operations.md).
+  plan_set("free", {"--tenant-rps", "10", "--tenant-burst", "40", "--user-rps", "10",
+                    "--user-burst", "20"});
   start({{"TENANTRY_CACHE_TTL_MS", "300"}});
   auto operator_token = token(tenant_, "operator-1", {"platform-admin"});
   auto alice = token(tenant_, "alice");
-  EXPECT_EQ(me(alice).header("ratelimit-policy"), "\"tenant\";q=4;w=4, \"user\";q=2;w=2");
+  EXPECT_EQ(me(alice).header("ratelimit-policy"), "\"tenant\";q=40;w=4, \"user\";q=20;w=2");
 
   // A tenant moved to another plan: the next request already sees it.
   auto patched = http_request(
