@@ -1,6 +1,8 @@
 // Tenant rate limiting through the real server and a real Redis: the
 // RateLimit headers, 429 problem+json with Retry-After past the burst, and
-// another tenant unaffected. (No database needed: /v1/me touches none.)
+// another tenant unaffected. No database: a tenant whose plan cannot be
+// read is still limited, by TENANTRY_RATE_LIMIT_TENANT_* (the plans
+// themselves are in tenant_limits_pgtest).
 #include <gtest/gtest.h>
 
 #include "support/api_process.h"
