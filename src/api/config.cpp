@@ -122,8 +122,10 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   };
   config.cache_redis = concern("REDIS_CACHE_URL");
   config.ratelimit_redis = concern("REDIS_RATELIMIT_URL");
+  config.queue_redis = concern("REDIS_QUEUE_URL");
   bool any_tls = false;
-  for (const auto* endpoint : {&config.redis, &config.cache_redis, &config.ratelimit_redis}) {
+  for (const auto* endpoint :
+       {&config.redis, &config.cache_redis, &config.ratelimit_redis, &config.queue_redis}) {
     if (!endpoint->tls) continue;
     any_tls = true;
     try {

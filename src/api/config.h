@@ -35,10 +35,13 @@ struct ApiConfig {
   unsigned password_hash_threads = 1;
   std::size_t password_hash_max_pending = 64;
   // REDIS_URL, and one URL per concern defaulting to it (REDIS_CACHE_URL,
-  // REDIS_RATELIMIT_URL); REDIS_PASSWORD_FILE applies to a URL without one.
+  // REDIS_RATELIMIT_URL, REDIS_QUEUE_URL); REDIS_PASSWORD_FILE applies to a
+  // URL without one. The API only watches the queue instance's memory; the
+  // workers will use it.
   redis::Endpoint redis;
   redis::Endpoint cache_redis;
   redis::Endpoint ratelimit_redis;
+  redis::Endpoint queue_redis;
   cache::CacheConfig cache;  // TENANTRY_CACHE_TTL_MS, TENANTRY_CACHE_TTL_JITTER_PCT
   // Tenants and users are limited by their plan's policy (the plans table);
   // `fallback_policy` (TENANTRY_RATE_LIMIT_TENANT_*) limits a tenant whose

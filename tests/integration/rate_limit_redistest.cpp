@@ -47,6 +47,10 @@ TEST(RateLimit, ATenantPastItsBurstGets429AndOthersDoNot) {
   // Redis's own memory figures, read at the scrape (ADR-009: watch Redis memory).
   EXPECT_NE(metrics.find("tenantry_redis_maxmemory_bytes{concern=\"ratelimit\"} 268435456"),
             std::string::npos);
+  // Every concern's instance is watched, the job queues' too (REDIS_QUEUE_URL
+  // defaults to REDIS_URL): it must never reach maxmemory.
+  EXPECT_NE(metrics.find("tenantry_redis_maxmemory_bytes{concern=\"queue\"} 268435456"),
+            std::string::npos);
   EXPECT_EQ(metrics.find("tenantry_redis_used_memory_bytes{concern=\"ratelimit\"} 0\n"),
             std::string::npos);
   EXPECT_NE(metrics.find("tenantry_redis_breaker_state{concern=\"ratelimit\"} 0"),

@@ -33,6 +33,7 @@ Configured by environment variables only (see the README for the full table):
   TENANTRY_DB_STATEMENT_TIMEOUT_MS, TENANTRY_DB_IDLE_TIMEOUT_MS,
   TENANTRY_DB_MAX_LIFETIME_MS, TENANTRY_DB_STATEMENT_CACHE,
   REDIS_URL, REDIS_PASSWORD_FILE, REDIS_TLS_CA_FILE, REDIS_CACHE_URL, REDIS_RATELIMIT_URL,
+  REDIS_QUEUE_URL,
   TENANTRY_CACHE_TTL_MS, TENANTRY_CACHE_TTL_JITTER_PCT, TENANTRY_RATE_LIMIT_TENANT_RPS,
   TENANTRY_RATE_LIMIT_TENANT_BURST, TENANTRY_RATE_LIMIT_FAIL_OPEN, TENANTRY_RATE_LIMIT_IP_RPS,
   TENANTRY_RATE_LIMIT_IP_BURST, TENANTRY_SIGN_IN_FAILURE_BURST,
@@ -101,6 +102,7 @@ int main(int argc, char** argv) {
   if (config.read_database_url) read_metrics.emplace(metrics.registry(), "read");
   metrics::RedisMetrics cache_redis_metrics(metrics.registry(), "cache");
   metrics::RedisMetrics ratelimit_redis_metrics(metrics.registry(), "ratelimit");
+  metrics::RedisMetrics queue_redis_metrics(metrics.registry(), "queue");
   http::Router router;
   http::Router admin_router;
   http::Server server(config.server, router, admin_router, logger, metrics.http());
@@ -127,6 +129,12 @@ int main(int argc, char** argv) {
   ratelimit_redis_config.concern = "ratelimit";
   ratelimit_redis_config.endpoint = config.ratelimit_redis;
   redis::Client ratelimit_redis(ratelimit_redis_config, contexts, logger, &ratelimit_redis_metrics);
+  // The queue instance must never evict (docs/operations.md): its memory is
+  // watched from every replica's /metrics, though only workers queue jobs.
+  redis::ClientConfig queue_redis_config;
+  queue_redis_config.concern = "queue";
+  queue_redis_config.endpoint = config.queue_redis;
+  redis::Client queue_redis(queue_redis_config, contexts, logger, &queue_redis_metrics);
   cache::Cache cache(cache_redis, config.cache, metrics.registry(), logger);
   ratelimit::RateLimiter limiter(ratelimit_redis);
   ratelimit::Enforcer enforcer(limiter, {"tenant", "user", "client_ip", "failed_sign_in"},
@@ -151,7 +159,8 @@ int main(int argc, char** argv) {
     logger.warn("test endpoints enabled");
     api::add_test_routes(router, database);
   }
-  api::add_admin_routes(admin_router, metrics, router, {&cache_redis, &ratelimit_redis});
+  api::add_admin_routes(admin_router, metrics, router,
+                        {&cache_redis, &ratelimit_redis, &queue_redis});
   try {
     server.bind();
   } catch (const std::exception& e) {

@@ -66,6 +66,7 @@ TEST(ApiConfig, BadValuesNameTheirVariable) {
            {"TENANTRY_DB_STATEMENT_CACHE", "sometimes"},
            {"REDIS_PASSWORD_FILE", "/nonexistent/redis-password"},
            {"REDIS_CACHE_URL", "memcached://x"},
+           {"REDIS_QUEUE_URL", "queue"},
            {"REDIS_RATELIMIT_URL", "redis://"},
            {"REDIS_TLS_CA_FILE", "/nonexistent/ca.pem"},  // and no rediss:// URL
            {"TENANTRY_CACHE_TTL_MS", "0"},
@@ -156,6 +157,8 @@ TEST(ApiConfig, EachRedisConcernDefaultsToRedisUrlWithItsPassword) {
   EXPECT_EQ(config.cache_redis.password, "secret");
   EXPECT_EQ(config.ratelimit_redis.host, "limits");
   EXPECT_EQ(config.ratelimit_redis.password, "own");
+  EXPECT_EQ(config.queue_redis.host, "main");
+  EXPECT_EQ(config.queue_redis.port, 6380);
   EXPECT_EQ(config.fallback_policy.when_redis_fails, ratelimit::WhenRedisFails::kAllow);
   EXPECT_EQ(config.client_ip_policy.when_redis_fails, ratelimit::WhenRedisFails::kDecideLocally);
   EXPECT_DOUBLE_EQ(config.failed_sign_in_policy.rate, 1.0 / 60);
