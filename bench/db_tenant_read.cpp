@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   redis::ClientConfig redis_config;
   redis_config.endpoint = redis::parse_url("REDIS_URL", argc > 8 ? argv[8] : "redis://127.0.0.1");
   redis::Client redis(redis_config, contexts, logger);
-  cache::Cache cache(redis, {}, registry, logger);
+  cache::Cache cache(redis, {}, {"task"}, registry, logger);
   const cache::Kind<std::string> task_kind{
       "task", 1, [](const std::string& v) { return v; },
       [](std::string_view v) { return std::optional<std::string>(v); }};

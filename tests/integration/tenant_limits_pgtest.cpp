@@ -57,6 +57,12 @@ class TenantLimitsTest : public ::testing::Test {
   HttpResult me(const std::string& token) {
     return http_request(api_->port(), "GET", "/v1/me", {{"Authorization", "Bearer " + token}});
   }
+  HttpResult patch_tenant(const std::string& operator_token, const std::string& body) {
+    return http_request(
+        api_->port(), "PATCH", "/v1/tenants/" + tenant_,
+        {{"Authorization", "Bearer " + operator_token}, {"Content-Type", "application/json"}},
+        body);
+  }
   HttpResult sign_in(const std::string& password, const std::string& email,
                      const std::string& client = "198.51.100.7") {
     return http_request(
@@ -119,18 +125,12 @@ TEST_F(TenantLimitsTest, PlansChangeAtRuntimeWithoutARestart) {
   EXPECT_EQ(me(alice).header("ratelimit-policy"), "\"tenant\";q=40;w=4, \"user\";q=20;w=2");
 
   // A tenant moved to another plan: the next request already sees it.
-  auto patched = http_request(
-      api_->port(), "PATCH", "/v1/tenants/" + tenant_,
-      {{"Authorization", "Bearer " + operator_token}, {"Content-Type", "application/json"}},
-      R"({"plan":"pro"})");
+  auto patched = patch_tenant(operator_token, R"({"plan":"pro"})");
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_NE(patched.body.find("\"plan\":\"pro\""), std::string::npos);
   EXPECT_EQ(me(alice).header("ratelimit-policy"), "\"tenant\";q=400;w=2, \"user\";q=100;w=2");
 
-  auto bad = http_request(
-      api_->port(), "PATCH", "/v1/tenants/" + tenant_,
-      {{"Authorization", "Bearer " + operator_token}, {"Content-Type", "application/json"}},
-      R"({"plan":"platinum"})");
+  auto bad = patch_tenant(operator_token, R"({"plan":"platinum"})");
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_NE(bad.body.find("plan: expected free, pro or enterprise"), std::string::npos);
 
@@ -148,11 +148,7 @@ TEST_F(TenantLimitsTest, ASuspendedTenantIsRefusedAtTheDoorOnEveryRoute) {
   auto alice = token(tenant_, "alice");
   ASSERT_EQ(me(alice).status, 200);  // cached as active
   auto suspend = [&](const char* status) {
-    return http_request(api_->port(), "PATCH", "/v1/tenants/" + tenant_,
-                        {{"Authorization", "Bearer " + operator_token},
-                         {"Content-Type", "application/json"}},
-                        std::string(R"({"status":")") + status + "\"}")
-        .status;
+    return patch_tenant(operator_token, std::string(R"({"status":")") + status + "\"}").status;
   };
   ASSERT_EQ(suspend("suspended"), 200);
   auto refused = me(alice);  // /v1/me reads no table: the cached record refuses it

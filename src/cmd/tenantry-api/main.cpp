@@ -135,7 +135,8 @@ int main(int argc, char** argv) {
   queue_redis_config.concern = "queue";
   queue_redis_config.endpoint = config.queue_redis;
   redis::Client queue_redis(queue_redis_config, contexts, logger, &queue_redis_metrics);
-  cache::Cache cache(cache_redis, config.cache, metrics.registry(), logger);
+  cache::Cache cache(cache_redis, config.cache, {std::string(api::kTenantRecord.name)},
+                     metrics.registry(), logger);
   ratelimit::RateLimiter limiter(ratelimit_redis);
   ratelimit::Enforcer enforcer(limiter, {"tenant", "user", "client_ip", "failed_sign_in"},
                                metrics.registry(), logger);

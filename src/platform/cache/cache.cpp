@@ -40,23 +40,46 @@ struct Cache::Lookup {
   std::string generation;            // "" when the entry was never invalidated
 };
 
-Cache::Cache(redis::Client& redis, CacheConfig config, prometheus::Registry& registry,
-             base::Logger& logger)
-    : redis_(redis),
-      config_(config),
-      logger_(logger),
-      requests_(prometheus::BuildCounter()
-                    .Name("tenantry_cache_requests_total")
-                    .Help("Cache reads by kind and result (hit, miss, bypass: Redis unreachable)")
-                    .Register(registry)),
-      loads_(prometheus::BuildCounter()
+struct Cache::Counters {
+  Counters(prometheus::Registry& registry, std::string name) : kind(std::move(name)) {
+    auto& requests =
+        prometheus::BuildCounter()
+            .Name("tenantry_cache_requests_total")
+            .Help("Cache reads by kind and result (hit, miss, bypass: Redis unreachable)")
+            .Register(registry);
+    auto& invalidations = prometheus::BuildCounter()
+                              .Name("tenantry_cache_invalidations_total")
+                              .Help("Invalidations by kind and result (ok, failed)")
+                              .Register(registry);
+    hit = &requests.Add({{"kind", kind}, {"result", "hit"}});
+    miss = &requests.Add({{"kind", kind}, {"result", "miss"}});
+    bypass = &requests.Add({{"kind", kind}, {"result", "bypass"}});
+    loads = &prometheus::BuildCounter()
                  .Name("tenantry_cache_loads_total")
                  .Help("Loads from the source of truth after a miss or a bypass, by kind")
-                 .Register(registry)),
-      invalidations_(prometheus::BuildCounter()
-                         .Name("tenantry_cache_invalidations_total")
-                         .Help("Invalidations by kind and result (ok, failed)")
-                         .Register(registry)) {}
+                 .Register(registry)
+                 .Add({{"kind", kind}});
+    invalidated = &invalidations.Add({{"kind", kind}, {"result", "ok"}});
+    invalidation_failed = &invalidations.Add({{"kind", kind}, {"result", "failed"}});
+  }
+  std::string kind;
+  prometheus::Counter *hit, *miss, *bypass, *loads, *invalidated, *invalidation_failed;
+};
+
+Cache::Cache(redis::Client& redis, CacheConfig config, std::vector<std::string> kinds,
+             prometheus::Registry& registry, base::Logger& logger)
+    : redis_(redis), config_(config), logger_(logger) {
+  for (auto& kind : kinds) counters_.push_back(std::make_unique<Counters>(registry, kind));
+}
+
+Cache::~Cache() = default;
+
+Cache::Counters& Cache::counters(std::string_view kind) {
+  for (auto& c : counters_) {
+    if (c->kind == kind) return *c;
+  }
+  throw std::logic_error("cache kind '" + std::string(kind) + "' was not declared to the Cache");
+}
 
 TenantCache Cache::for_request(const tenancy::Principal& principal) {
   return TenantCache(*this, principal.tenant);
@@ -107,19 +130,19 @@ boost::asio::awaitable<void> Cache::fill(const std::string& key, int version,
 
 boost::asio::awaitable<Cache::Encoded> Cache::get(std::string key, int version,
                                                   std::string_view kind, Loader<std::string> load) {
+  auto& counted = counters(kind);
   auto first = co_await look_up(key, version);
   if (first.value) {
-    requests_.Add({{"kind", std::string(kind)}, {"result", "hit"}}).Increment();
+    counted.hit->Increment();
     co_return std::move(*first.value);
   }
-  requests_.Add({{"kind", std::string(kind)}, {"result", first.reachable ? "miss" : "bypass"}})
-      .Increment();
+  (first.reachable ? counted.miss : counted.bypass)->Increment();
   SingleFlight::Work work = [&]() -> boost::asio::awaitable<Encoded> {
     // Looked up again inside the flight: a flight that starts just after
     // another landed finds its fill instead of loading a second time.
     auto lookup = co_await look_up(key, version);
     if (lookup.value) co_return std::move(*lookup.value);
-    loads_.Add({{"kind", std::string(kind)}}).Increment();
+    counted.loads->Increment();
     auto loaded = co_await load();
     if (loaded && lookup.reachable) co_await fill(key, version, lookup.generation, *loaded);
     co_return loaded;
@@ -128,6 +151,7 @@ boost::asio::awaitable<Cache::Encoded> Cache::get(std::string key, int version,
 }
 
 boost::asio::awaitable<void> Cache::invalidate(std::string key, std::string_view kind) {
+  auto& counted = counters(kind);
   std::vector<std::string> keys{key, key + ":gen"};
   // The generation must outlive every load that could have read before the
   // change: far longer than any statement may run.
@@ -135,10 +159,10 @@ boost::asio::awaitable<void> Cache::invalidate(std::string key, std::string_view
   std::vector<std::string> args{std::to_string(keep.count())};
   auto done = co_await redis_.eval(kInvalidate, std::move(keys), std::move(args));
   if (done && !done->is_error()) {
-    invalidations_.Add({{"kind", std::string(kind)}, {"result", "ok"}}).Increment();
+    counted.invalidated->Increment();
     co_return;
   }
-  invalidations_.Add({{"kind", std::string(kind)}, {"result", "failed"}}).Increment();
+  counted.invalidation_failed->Increment();
   logger_.warn("cache invalidation failed; the entry expires within its TTL",
                {{"kind", std::string(kind)},
                 {"error", done ? std::string(done->text()) : done.error().message}});

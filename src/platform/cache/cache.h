@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "platform/base/log.h"
 #include "platform/cache/single_flight.h"
@@ -52,8 +53,11 @@ class TenantCache;
 
 class Cache {
  public:
-  Cache(redis::Client& redis, CacheConfig config, prometheus::Registry& registry,
-        base::Logger& logger);
+  // `kinds`: the names of every kind it will see (their counters are made
+  // once, here, not on each read).
+  Cache(redis::Client& redis, CacheConfig config, std::vector<std::string> kinds,
+        prometheus::Registry& registry, base::Logger& logger);
+  ~Cache();
 
   // The only way to read entries: those of the request's tenant.
   TenantCache for_request(const tenancy::Principal& principal);
@@ -87,9 +91,9 @@ class Cache {
   redis::Client& redis_;
   CacheConfig config_;
   base::Logger& logger_;
-  prometheus::Family<prometheus::Counter>& requests_;
-  prometheus::Family<prometheus::Counter>& loads_;
-  prometheus::Family<prometheus::Counter>& invalidations_;
+  struct Counters;
+  Counters& counters(std::string_view kind);
+  std::vector<std::unique_ptr<Counters>> counters_;
   SingleFlight flights_;
 };
 

@@ -159,7 +159,7 @@ class CacheTest : public ::testing::Test {
   db::Database database_{app_};
   base::Logger logger_{"test", base::LogLevel::kError, std::tmpfile()};
   redis::Client redis_client_{redis_config(redis_.url()), contexts_, logger_};
-  cache::Cache cache_{redis_client_, {}, registry_, logger_};
+  cache::Cache cache_{redis_client_, {}, {"name"}, registry_, logger_};
   std::atomic<int> postgres_reads_{0};
 };
 
@@ -258,7 +258,8 @@ TEST_F(CacheTest, EntriesOfAnotherVersionAreNeverDecoded) {
 }
 
 TEST_F(CacheTest, FillsExpireAfterTheTtlWithJitter) {
-  cache::Cache cache(redis_client_, {.ttl = 10'000ms, .ttl_jitter = 0.1}, registry_, logger_);
+  cache::Cache cache(redis_client_, {.ttl = 10'000ms, .ttl_jitter = 0.1}, {"name"}, registry_,
+                     logger_);
   std::set<long long> ttls;
   for (int i = 0; i < 20; ++i) {
     auto id = "k" + std::to_string(i);
@@ -274,7 +275,7 @@ TEST_F(CacheTest, FillsExpireAfterTheTtlWithJitter) {
 TEST_F(CacheTest, WithoutRedisEveryReadGoesToPostgresWithoutAnError) {
   redis::Client gone(redis_config("redis://127.0.0.1:" + std::to_string(free_port())), contexts_,
                      logger_);
-  cache::Cache cache(gone, {}, registry_, logger_);
+  cache::Cache cache(gone, {}, {"name"}, registry_, logger_);
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(get(cache, kTenantA, kName, "self", name_from_postgres(kTenantA)), "tenant-a");
   EXPECT_EQ(postgres_reads_, 3);
