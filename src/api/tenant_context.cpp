@@ -94,12 +94,8 @@ http::Middleware tenant_context(cache::Cache& cache, db::Database& database,
         limits.push_back({fallback, scope});  // PostgreSQL unreachable too: still limited
       }
     }
-    auto verdict = co_await enforcer.check(std::move(limits), request,
-                                           "this request rate is above the plan's limit");
-    if (verdict.refusal) co_return std::move(*verdict.refusal);
-    auto response = co_await next(request);
-    verdict.annotate(response);
-    co_return response;
+    co_return co_await enforcer.apply(std::move(limits), request, next,
+                                      "this request rate is above the plan's limit");
   };
 }
 

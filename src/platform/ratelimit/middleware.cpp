@@ -67,6 +67,17 @@ boost::asio::awaitable<Verdict> Enforcer::check(std::vector<Limit> limits,
   co_return answer(limits, decision, request, refusal_detail);
 }
 
+boost::asio::awaitable<http::Response> Enforcer::apply(std::vector<Limit> limits,
+                                                       http::Request& request,
+                                                       const http::Handler& next,
+                                                       std::string_view refusal_detail) {
+  auto verdict = co_await check(std::move(limits), request, refusal_detail);
+  if (verdict.refusal) co_return std::move(*verdict.refusal);
+  auto response = co_await next(request);
+  verdict.annotate(response);
+  co_return response;
+}
+
 boost::asio::awaitable<Verdict> Enforcer::peek(std::vector<Limit> limits,
                                                const http::Request& request,
                                                std::string_view refusal_detail) {
@@ -118,12 +129,8 @@ http::Middleware client_ip_rate_limiting(Enforcer& enforcer, Policy policy) {
                              const http::Handler& next) -> boost::asio::awaitable<http::Response> {
     if (!request.route || !request.route->limit_by_client_ip) co_return co_await next(request);
     std::vector<Limit> limits{{policy, "{ip:" + request.remote + "}"}};
-    auto verdict =
-        co_await enforcer.check(std::move(limits), request, "too many requests from this address");
-    if (verdict.refusal) co_return std::move(*verdict.refusal);
-    auto response = co_await next(request);
-    verdict.annotate(response);
-    co_return response;
+    co_return co_await enforcer.apply(std::move(limits), request, next,
+                                      "too many requests from this address");
   };
 }
 

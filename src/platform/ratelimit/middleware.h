@@ -40,6 +40,10 @@ class Enforcer {
   // Counts the request against `limits` (all, or none when one refuses).
   boost::asio::awaitable<Verdict> check(std::vector<Limit> limits, const http::Request& request,
                                         std::string_view refusal_detail);
+  // check(), then the refusal, or `next`'s response with the headers.
+  boost::asio::awaitable<http::Response> apply(std::vector<Limit> limits, http::Request& request,
+                                               const http::Handler& next,
+                                               std::string_view refusal_detail);
   // Would one more be allowed? Counts nothing in Redis; a refusal is counted
   // in the metrics like any other.
   boost::asio::awaitable<Verdict> peek(std::vector<Limit> limits, const http::Request& request,
