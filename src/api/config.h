@@ -14,7 +14,7 @@
 #include "platform/db/pool.h"
 #include "platform/http/server.h"
 #include "platform/ratelimit/gcra.h"
-#include "platform/redis/probe.h"
+#include "platform/redis/endpoint.h"
 
 namespace tenantry::api {
 

@@ -22,7 +22,7 @@ void log_transition(base::Logger& logger, std::string_view name, std::optional<b
 
 }  // namespace
 
-Dependencies::Dependencies(db::Database& database, redis::Endpoint redis,
+Dependencies::Dependencies(db::Database& database, std::vector<redis::Client*> redis,
                            std::chrono::milliseconds timeout, std::chrono::milliseconds max_age,
                            base::Logger& logger)
     : database_(database),
@@ -30,6 +30,18 @@ Dependencies::Dependencies(db::Database& database, redis::Endpoint redis,
       timeout_(timeout),
       max_age_(max_age),
       logger_(logger) {}
+
+boost::asio::awaitable<std::string> Dependencies::ping_redis() {
+  for (auto* client : redis_) {
+    std::vector<std::string> ping{"PING"};
+    auto reply = co_await client->command(std::move(ping));
+    if (!reply) co_return client->config().concern + ": " + reply.error().message;
+    if (reply->text() != "PONG")
+      co_return client->config().concern +
+          ": unexpected reply to PING: " + std::string(reply->text());
+  }
+  co_return "";
+}
 
 boost::asio::awaitable<DependencyStatus> Dependencies::check() {
   using namespace boost::asio::experimental::awaitable_operators;
@@ -39,14 +51,15 @@ boost::asio::awaitable<DependencyStatus> Dependencies::check() {
     if (have_status_ && (fresh || probing_)) co_return status_;
     probing_ = true;
   }
-  auto [pg, rd] =
-      co_await (base::with_deadline(database_.ping(), timeout_) && redis::probe(redis_, timeout_));
+  auto [pg, rd] = co_await (base::with_deadline(database_.ping(), timeout_) &&
+                            base::with_deadline(ping_redis(), timeout_));
   std::string pg_error;
   if (!pg)
     pg_error = "no answer within " + std::to_string(timeout_.count()) + " ms";
   else if (!*pg)
     pg_error = pg->error().message;
-  DependencyStatus status{pg_error.empty(), rd.ok};
+  std::string rd_error = rd ? *rd : "no answer within " + std::to_string(timeout_.count()) + " ms";
+  DependencyStatus status{pg_error.empty(), rd_error.empty()};
   std::optional<DependencyStatus> before;
   {
     std::lock_guard lock(mutex_);
@@ -60,8 +73,8 @@ boost::asio::awaitable<DependencyStatus> Dependencies::check() {
   // previous probe's result.
   log_transition(logger_, "postgres", before ? std::optional(before->postgres) : std::nullopt,
                  status.postgres, pg_error);
-  log_transition(logger_, "redis", before ? std::optional(before->redis) : std::nullopt, rd.ok,
-                 rd.error);
+  log_transition(logger_, "redis", before ? std::optional(before->redis) : std::nullopt,
+                 status.redis, rd_error);
   co_return status;
 }
 

@@ -118,8 +118,6 @@ int main(int argc, char** argv) {
     read.emplace(read_config, contexts, *read_metrics);
   }
   db::Database database(primary, read ? &*read : nullptr);
-  api::Dependencies dependencies(database, config.redis, config.dependency_timeout,
-                                 config.dependency_max_age, logger);
 
   redis::ClientConfig cache_redis_config;
   cache_redis_config.concern = "cache";
@@ -135,6 +133,8 @@ int main(int argc, char** argv) {
   queue_redis_config.concern = "queue";
   queue_redis_config.endpoint = config.queue_redis;
   redis::Client queue_redis(queue_redis_config, contexts, logger, &queue_redis_metrics);
+  api::Dependencies dependencies(database, {&cache_redis, &ratelimit_redis, &queue_redis},
+                                 config.dependency_timeout, config.dependency_max_age, logger);
   cache::Cache cache(cache_redis, config.cache, {std::string(api::kTenantRecord.name)},
                      metrics.registry(), logger);
   ratelimit::RateLimiter limiter(ratelimit_redis);

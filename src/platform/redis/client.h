@@ -5,7 +5,7 @@
 // parses them). Every command has a deadline; a command that misses it
 // closes its connection (its state is unknown) and the next one reconnects,
 // with backoff. While the breaker is open, commands fail at once. A rediss://
-// URL connects over TLS, verifying the server (see Stream in probe.h).
+// URL connects over TLS, verifying the server (see Stream in endpoint.h).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -20,7 +20,7 @@
 #include "platform/base/log.h"
 #include "platform/metrics/metrics.h"
 #include "platform/redis/breaker.h"
-#include "platform/redis/probe.h"
+#include "platform/redis/endpoint.h"
 
 struct redisReply;
 namespace boost::asio {

@@ -1,26 +1,19 @@
-// redis:// and rediss:// parsing, RESP encoding, the TCP-or-TLS Stream, and
-// PING over it with hiredis's reply parser.
-#include "platform/redis/probe.h"
+// redis:// and rediss:// parsing, and the TCP-or-TLS Stream.
+#include "platform/redis/endpoint.h"
 
-#include <hiredis/hiredis.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/url/parse.hpp>
-#include <map>
 #include <memory>
-#include <mutex>
 
 #include "platform/base/config.h"
-#include "platform/base/deadline.h"
 
 namespace tenantry::redis {
 namespace {
@@ -29,92 +22,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-struct ReaderDeleter {
-  void operator()(redisReader* reader) const { redisReaderFree(reader); }
-};
-struct ReplyDeleter {
-  void operator()(void* reply) const { freeReplyObject(reply); }
-};
-
-// Reads one reply; an error reply or a broken connection is an error string.
-asio::awaitable<std::string> read_reply(Stream& stream, redisReader* reader, std::string& status) {
-  char chunk[512];
-  for (;;) {
-    void* raw = nullptr;
-    if (redisReaderGetReply(reader, &raw) != REDIS_OK) co_return "protocol error";
-    if (raw != nullptr) {
-      std::unique_ptr<void, ReplyDeleter> owned(raw);
-      auto* reply = static_cast<redisReply*>(raw);
-      if (reply->type == REDIS_REPLY_ERROR) co_return std::string(reply->str, reply->len);
-      if (reply->type == REDIS_REPLY_STATUS) status.assign(reply->str, reply->len);
-      co_return "";
-    }
-    auto [ec, n] = co_await stream.read_some(asio::buffer(chunk));
-    if (ec) co_return ec.message();
-    redisReaderFeed(reader, chunk, n);
-  }
-}
-
-// Loading CAs takes tens of milliseconds (the system bundle holds well over
-// a hundred certificates): too long to block a server thread at every probe.
-// One context per CA file, kept once loaded; a failed load is retried.
-std::shared_ptr<asio::ssl::context> probe_tls_context(const Endpoint& endpoint) {
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<asio::ssl::context>> contexts;
-  std::lock_guard lock(mutex);
-  auto& context = contexts[endpoint.tls_ca_file];
-  if (!context) context = make_tls_context(endpoint);
-  return context;
-}
-
-asio::awaitable<ProbeResult> probe_unbounded(Endpoint endpoint) {
-  std::shared_ptr<asio::ssl::context> tls;
-  if (endpoint.tls) {
-    try {
-      tls = probe_tls_context(endpoint);
-    } catch (const base::ConfigError& e) {
-      co_return ProbeResult{false, e.what()};
-    }
-  }
-  auto executor = co_await asio::this_coro::executor;
-  Stream stream(executor, tls.get());
-  auto failed = co_await stream.connect(endpoint);
-  if (!failed.empty()) co_return ProbeResult{false, failed};
-
-  std::string request;
-  int replies = 1;
-  if (!endpoint.password.empty()) {
-    request = endpoint.username.empty()
-                  ? encode_command({"AUTH", endpoint.password})
-                  : encode_command({"AUTH", endpoint.username, endpoint.password});
-    ++replies;
-  }
-  request += encode_command({"PING"});
-  auto [wec, written] = co_await stream.write(asio::buffer(request));
-  if (wec) co_return ProbeResult{false, "write: " + wec.message()};
-
-  std::unique_ptr<redisReader, ReaderDeleter> reader(redisReaderCreate());
-  std::string status;
-  for (int i = 0; i < replies; ++i) {
-    auto error = co_await read_reply(stream, reader.get(), status);
-    // Redis's own error text (e.g. WRONGPASS) never contains the password.
-    if (!error.empty()) co_return ProbeResult{false, error};
-  }
-  if (status != "PONG") co_return ProbeResult{false, "unexpected reply to PING: " + status};
-  co_return ProbeResult{true, {}};
-}
-
 }  // namespace
-
-std::string encode_command(std::initializer_list<std::string_view> args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (auto arg : args) {
-    out += "$" + std::to_string(arg.size()) + "\r\n";
-    out += arg;
-    out += "\r\n";
-  }
-  return out;
-}
 
 Endpoint parse_url(std::string_view variable, std::string_view url) {
   auto bad = [&](std::string_view why) {
@@ -222,13 +130,6 @@ asio::awaitable<Stream::IoResult> Stream::write(asio::const_buffer buffer) {
 void Stream::close() {
   boost::system::error_code ignored;
   socket_.close(ignored);
-}
-
-asio::awaitable<ProbeResult> probe(Endpoint endpoint, std::chrono::milliseconds timeout) {
-  auto result = co_await base::with_deadline(probe_unbounded(std::move(endpoint)), timeout);
-  if (!result)
-    co_return ProbeResult{false, "timed out after " + std::to_string(timeout.count()) + " ms"};
-  co_return std::move(*result);
 }
 
 }  // namespace tenantry::redis

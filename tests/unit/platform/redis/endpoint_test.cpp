@@ -1,5 +1,5 @@
-// redis:// and rediss:// URL parsing, the TLS context, and RESP encoding.
-#include "platform/redis/probe.h"
+// redis:// and rediss:// URL parsing, and the TLS context.
+#include "platform/redis/endpoint.h"
 
 #include <gtest/gtest.h>
 
@@ -75,11 +75,6 @@ TEST(RedisUrl, ErrorsNameTheVariableAndNeverEchoThePassword) {
       EXPECT_EQ(message.find("topsecret"), std::string::npos) << message;
     }
   }
-}
-
-TEST(Resp, EncodesCommandsAsBulkStringArrays) {
-  EXPECT_EQ(encode_command({"PING"}), "*1\r\n$4\r\nPING\r\n");
-  EXPECT_EQ(encode_command({"AUTH", "a b"}), "*2\r\n$4\r\nAUTH\r\n$3\r\na b\r\n");
 }
 
 }  // namespace

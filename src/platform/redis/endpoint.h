@@ -1,13 +1,11 @@
-// Redis endpoint configuration (redis:// and rediss:// URLs), the connection
-// that the probe and the client share (TCP, or TLS for rediss://), and a
-// minimal non-blocking reachability check (AUTH, PING) on Asio.
+// Where a Redis is (redis:// and rediss:// URLs) and the client's
+// connection to it: TCP, or TLS for rediss://.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,16 +64,5 @@ class Stream {
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<Tls> tls_;  // null: plain TCP
 };
-
-struct ProbeResult {
-  bool ok = false;
-  std::string error;  // for logs, never for response bodies
-};
-
-// Never throws; a timeout is a failed probe.
-boost::asio::awaitable<ProbeResult> probe(Endpoint endpoint, std::chrono::milliseconds timeout);
-
-// RESP encoding of one command (exposed for tests).
-std::string encode_command(std::initializer_list<std::string_view> args);
 
 }  // namespace tenantry::redis
