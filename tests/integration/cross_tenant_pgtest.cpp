@@ -32,16 +32,8 @@ class CrossTenantTest : public ::testing::Test {
   }
 
   Tenant create(const std::string& slug, const std::string& email) {
-    TempDir dir;
-    ChildProcess ctl({(binary_dir() / "bin/tenantryctl").string(), "tenant", "create", "--slug",
-                      slug, "--name", slug, "--owner-email", email},
-                     {{"SYSTEM_DATABASE_URL", pg_.system_url()}}, dir.path() / "ctl.log");
-    if (ctl.wait(30s) != 0) throw std::runtime_error("tenant create failed: " + ctl.log());
-    std::smatch m;
-    auto out = ctl.log();
-    if (!std::regex_search(out, m, std::regex("tenant (\\S+)\\nowner (\\S+)\\npassword (\\S+)")))
-      throw std::runtime_error("unexpected output: " + out);
-    return {m[1], m[2], m[3]};
+    auto made = create_tenant(pg_, slug, email);
+    return {made.id, made.owner, made.password};
   }
   std::string owner_token(const Tenant& tenant) {
     auto claims = TestKeys::claims();

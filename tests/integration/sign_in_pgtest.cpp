@@ -6,7 +6,6 @@
 #include <libpq-fe.h>
 
 #include <boost/json.hpp>
-#include <regex>
 
 #include "support/api_process.h"
 #include "support/http_client.h"
@@ -36,18 +35,10 @@ class SignInTest : public ::testing::Test {
  protected:
   SignInTest() {
     pg_.migrate();
-    TempDir dir;
-    ChildProcess ctl({(binary_dir() / "bin/tenantryctl").string(), "tenant", "create", "--slug",
-                      "acme", "--name", "Acme", "--owner-email", "Owner@Acme.example"},
-                     {{"SYSTEM_DATABASE_URL", pg_.system_url()}}, dir.path() / "ctl.log");
-    if (ctl.wait(30s) != 0) throw std::runtime_error("tenant create failed: " + ctl.log());
-    std::smatch m;
-    auto out = ctl.log();
-    if (!std::regex_search(out, m, std::regex("tenant (\\S+)\\nowner (\\S+)\\npassword (\\S+)")))
-      throw std::runtime_error("unexpected tenant create output: " + out);
-    tenant_ = m[1];
-    owner_ = m[2];
-    password_ = m[3];
+    auto acme = create_tenant(pg_, "acme", "Owner@Acme.example");
+    tenant_ = acme.id;
+    owner_ = acme.owner;
+    password_ = acme.password;
   }
 
   HttpResult post(const std::string& path, const std::map<std::string, std::string>& fields) {

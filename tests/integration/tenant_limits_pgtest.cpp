@@ -5,8 +5,6 @@
 // address and per account, also while Redis is down.
 #include <gtest/gtest.h>
 
-#include <regex>
-
 #include "support/api_process.h"
 #include "support/http_client.h"
 
@@ -38,13 +36,9 @@ class TenantLimitsTest : public ::testing::Test {
     ctl(flags);
   }
   std::string create_tenant(const std::string& slug) {
-    auto out = ctl({"tenant", "create", "--slug", slug, "--name", slug, "--owner-email",
-                    "owner@" + slug + ".example"});
-    std::smatch m;
-    if (!std::regex_search(out, m, std::regex("tenant (\\S+)\\nowner (\\S+)\\npassword (\\S+)")))
-      throw std::runtime_error("unexpected tenant create output: " + out);
-    password_ = m[3];
-    return m[1];
+    auto made = testing::create_tenant(pg_, slug, "owner@" + slug + ".example");
+    password_ = made.password;
+    return made.id;
   }
   std::string token(const std::string& tenant, const std::string& subject,
                     std::vector<std::string> roles = {"member"}) {

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -292,5 +293,20 @@ std::string RedisServer::url() const {
 }
 
 fs::path RedisServer::ca_file() const { return dir_.path() / "ca.pem"; }
+
+CreatedTenant create_tenant(const PostgresServer& pg, const std::string& slug,
+                            const std::string& owner_email, const std::string& plan) {
+  TempDir dir;
+  ChildProcess ctl({(binary_dir() / "bin/tenantryctl").string(), "tenant", "create", "--slug", slug,
+                    "--name", slug, "--owner-email", owner_email, "--plan", plan},
+                   {{"SYSTEM_DATABASE_URL", pg.system_url()}}, dir.path() / "ctl.log");
+  if (ctl.wait(std::chrono::seconds(30)) != 0)
+    throw std::runtime_error("tenant create failed: " + ctl.log());
+  std::smatch m;
+  auto out = ctl.log();
+  if (!std::regex_search(out, m, std::regex("tenant (\\S+)\\nowner (\\S+)\\npassword (\\S+)")))
+    throw std::runtime_error("unexpected tenant create output: " + out);
+  return {m[1], m[2], m[3]};
+}
 
 }  // namespace tenantry::testing

@@ -112,4 +112,13 @@ class RedisServer {
   std::optional<ChildProcess> process_;
 };
 
+// A tenant and its owner, made as an operator would: `tenantryctl tenant
+// create` as tenantry_system. `password` is the one-time password it
+// printed. Throws with tenantryctl's output when it fails.
+struct CreatedTenant {
+  std::string id, owner, password;
+};
+CreatedTenant create_tenant(const PostgresServer& pg, const std::string& slug,
+                            const std::string& owner_email, const std::string& plan = "free");
+
 }  // namespace tenantry::testing
