@@ -1,24 +1,25 @@
 // POST /v1/auth/token (OAuth 2.0 token endpoint, RFC 6749) and POST
 // /v1/auth/revoke (RFC 7009). Grants: password (tenant slug, email,
 // password; argon2id), refresh_token (rotated on every use; the reuse of
-// a rotated token revokes its whole family) and client_credentials (a
-// service account's client id and secret; no refresh token). Errors are RFC 6749's JSON
-// ({"error": "invalid_grant"}); every failed sign-in looks the same to the
-// client, takes as long (unknown tenants and users are verified against a
-// dummy hash), is counted, and audited when the tenant exists. Failed
-// password sign-ins are limited per account (tenant slug and e-mail, known
-// or not): past the policy's burst, the account's sign-ins get 429 before
-// any password is checked, until the policy lets one more through; a
-// successful sign-in clears the count. When Redis is unreachable, this
-// process counts them itself.
+// a rotated token revokes its whole family; a family ends at the refresh
+// lifetime counted from its sign-in) and client_credentials (a service
+// account's client id and secret; no refresh token). Errors are RFC 6749's
+// JSON ({"error": "invalid_grant"}), input that is not clean text included
+// (invalid_request). Slug and address are read in their canonical forms
+// (platform/tenancy/identifiers.h). Password sign-ins are limited per
+// account, keyed on the account they reach (so every spelling of it shares
+// one budget): per account and client address, and per account with a
+// budget many addresses' worth (docs/operations.md gives the numbers). Each
+// attempt is counted before its password is checked and refunded when it
+// was right. When Redis is unreachable, this process counts them itself.
 #include <boost/json.hpp>
-#include <cctype>
 
 #include "api/database_problem.h"
 #include "api/routes.h"
 #include "platform/auth/issuer.h"
 #include "platform/auth/passwords.h"
 #include "platform/http/problem.h"
+#include "platform/tenancy/identifiers.h"
 
 namespace tenantry::api {
 namespace {
@@ -30,6 +31,13 @@ http::Response oauth_error(unsigned status, std::string_view error) {
   auto response = http::Response::json(status, json::serialize(json::object{{"error", error}}));
   response.with_header("Cache-Control", "no-store");
   return response;
+}
+
+// Longer passwords are refused before any hashing (argon2 takes any length).
+constexpr std::size_t kMaxPasswordBytes = 1024;
+
+http::Response oauth_invalid_input(const http::Request&, const http::InvalidInput&) {
+  return oauth_error(400, "invalid_request");
 }
 
 http::Response busy(const http::Request& request) {
@@ -44,30 +52,35 @@ struct TokenEndpoint {
   auth::TokenIssuer& issuer;
   auth::PasswordHasher& hasher;
   ratelimit::Enforcer& enforcer;
-  ratelimit::Policy failed_sign_ins;
+  SignInPolicies policies;
   prometheus::Family<prometheus::Counter>& failures;
 
-  // The account's failed sign-ins, keyed by a hash: no e-mail address in
-  // Redis keys.
-  std::vector<ratelimit::Limit> account_limit(std::string_view slug, std::string_view email) {
-    std::string account(slug);
-    account += '\n';
-    for (char c : email) account += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return {{failed_sign_ins, "{a:" + auth::sha256_hex(account) + "}"}};
+  // The sign-in limits of the account a request reaches: the account (its
+  // tenant and user ids when it exists, else a hash of the canonical slug and
+  // address, so no address reaches Redis) with this client address, and the
+  // account alone, with a budget many addresses' worth. One hash tag: both
+  // are decided in one script.
+  std::vector<ratelimit::Limit> account_limits(const std::string& account,
+                                               const http::Request& request) {
+    auto tag = "{a:" + account + "}";
+    return {{policies.per_address, tag + ":" + request.remote}, {policies.per_account, tag}};
   }
 
   // Issues an access token and a new refresh token of `family` (a new
-  // family when empty), storing the refresh token's hash.
+  // family when empty), storing the refresh token's hash. A family lives at
+  // most the refresh lifetime from its sign-in: a rotated token inherits
+  // `expires_at` (empty for a new family).
   awaitable<http::Response> issue(const http::Request& request, const tenancy::TenantId& tenant,
                                   const std::string& user, const std::string& role,
-                                  db::TenantTransaction& tx, std::string family) {
+                                  db::TenantTransaction& tx, std::string family,
+                                  std::string expires_at) {
     auto refresh = auth::new_refresh_token(tenant);
     auto ttl = std::to_string(issuer.config().refresh_ttl.count());
     auto stored = co_await tx.query(
         "INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, token_hash, expires_at) "
         "VALUES ($1, gen_random_uuid(), coalesce(NULLIF($2, '')::uuid, gen_random_uuid()), $3, $4, "
-        "now() + make_interval(secs => $5::int))",
-        tenant, family, user, refresh.hash, ttl);
+        "coalesce(NULLIF($6, '')::timestamptz, now() + make_interval(secs => $5::int)))",
+        tenant, family, user, refresh.hash, ttl, expires_at);
     if (!stored) co_return database_problem(stored.error(), request);
     if (auto done = co_await tx.commit(); !done) co_return database_problem(done.error(), request);
     json::object body{{"access_token", issuer.access_token(user, tenant, {role})},
@@ -79,74 +92,65 @@ struct TokenEndpoint {
     co_return response;
   }
 
-  // By value: the arguments are often temporaries of the co_await.
-  awaitable<void> audit(tenancy::TenantId tenant, std::string actor, std::string action,
-                        std::string request_id) {
-    // Best effort: a failed audit insert must not turn a refusal into a 500.
-    // Entered whatever the tenant's status: attempts on a suspended tenant
-    // are audited too.
-    auto tx = co_await database.tenant_transaction(tenant, db::Access::kReadWrite,
-                                                   db::TenantStatus::kAny);
-    if (!tx) co_return;
-    auto inserted = co_await tx->query(
-        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
-        "VALUES ($1, $2, $3, 'auth', $4)",
-        tenant, actor, action, request_id);
-    if (inserted) co_await tx->commit();
-  }
-
+  // Every way a sign-in can fail looks alike from outside: an unknown slug,
+  // an unknown user, a wrong password, a suspended tenant or a deactivated
+  // user all cost one lookup, one argon2id verification and one audit
+  // statement, and answer 400 invalid_grant.
   awaitable<http::Response> password_grant(http::Request& request) {
-    auto slug = request.form_param("tenant"), email = request.form_param("username"),
+    auto given_slug = request.form_param("tenant"), given_email = request.form_param("username"),
          password = request.form_param("password");
-    if (!slug || !email || !password || slug->empty() || email->empty())
+    if (!given_slug || !given_email || !password) co_return oauth_error(400, "invalid_request");
+    auto slug = tenancy::canonical_slug(*given_slug);
+    auto email = tenancy::canonical_email(*given_email);
+    if (!slug || !email || password->size() > kMaxPasswordBytes)
       co_return oauth_error(400, "invalid_request");
-    // Checked before any work: an account under attack costs one Redis call.
-    auto account = account_limit(*slug, *email);
-    auto verdict =
-        co_await enforcer.peek(account, request, "too many failed sign-ins for this account");
-    if (verdict.refusal) co_return std::move(*verdict.refusal);
 
-    std::optional<tenancy::TenantId> tenant;
-    bool tenant_active = false;
     auto found = co_await database.slug_query(
-        *slug, "SELECT id::text, status FROM tenants WHERE slug = $1", *slug);
+        *slug, db::Access::kReadOnly,
+        "SELECT tenant_id::text, tenant_active, user_id::text, password_hash, role, user_active "
+        "FROM app_sign_in_account($1, $2)",
+        *slug, *email);
     if (!found) co_return database_problem(found.error(), request);
-    if (!found->empty()) {
-      tenant = tenancy::TenantId::parse((*found)[0][0].as<std::string_view>());
-      tenant_active = (*found)[0][1].as<std::string_view>() == "active";
-    }
+    std::optional<tenancy::TenantId> tenant;
     std::optional<std::string> hash, user, role;
-    bool user_active = false;
-    if (tenant) {
-      // Whatever the tenant's status: a suspended tenant's sign-in fails
-      // like any other, after the same argon2id work.
-      auto tx = co_await database.tenant_transaction(*tenant, db::Access::kReadOnly,
-                                                     db::TenantStatus::kAny);
-      if (!tx) co_return database_problem(tx.error(), request);
-      auto rows = co_await tx->query(
-          "SELECT id::text, password_hash, role, status FROM users WHERE lower(email) = lower($1)",
-          *email);
-      if (!rows) co_return database_problem(rows.error(), request);
-      if (auto done = co_await tx->commit(); !done)
-        co_return database_problem(done.error(), request);
-      if (!rows->empty()) {
-        auto row = (*rows)[0];
-        user = row[0].as<std::string>();
-        hash = row[1].as<std::optional<std::string>>();
-        role = row[2].as<std::string>();
-        user_active = row[3].as<std::string_view>() == "active";
+    bool active = false;
+    if (!found->empty()) {
+      auto row = (*found)[0];
+      tenant = tenancy::TenantId::parse(row[0].as<std::string_view>());
+      user = row[2].as<std::optional<std::string>>();
+      if (user) {
+        hash = row[3].as<std::optional<std::string>>();
+        role = row[4].as<std::string>();
+        active = row[1].as<bool>() && row[5].as<bool>();
       }
     }
-    // Always one argon2id verification, whatever was found.
-    auto match = co_await hasher.verify(hash, *password);
-    if (!match) co_return busy(request);
-    if (!*match || !tenant_active || !user_active) {
+    auto account = user ? tenant->str() + ":" + *user
+                        : "?" + auth::sha256_hex(*slug + "\n" + *email).substr(0, 32);
+
+    // Counted before the password is checked (concurrent guesses cannot all
+    // slip under a limit counted afterwards); refunded when it was right.
+    auto limits = account_limits(account, request);
+    ratelimit::Decision counted;
+    auto verdict = co_await enforcer.check(limits, request,
+                                           "too many failed sign-ins for this account", &counted);
+    if (verdict.refusal) co_return std::move(*verdict.refusal);
+
+    // GCC 12 cannot hold a braced list across co_await: the sources are named.
+    auth::PasswordHasher::Sources sources{"t:" + *slug, "a:" + request.remote};
+    auto match = co_await hasher.verify(hash, *password, std::move(sources));
+    if (!match) {
+      co_await enforcer.limiter().refund(limits, counted);
+      co_return busy(request);
+    }
+    if (!*match || !active) {
       failures.Add({{"grant", "password"}}).Increment();
-      co_await enforcer.limiter().decide(account);
-      if (tenant)
-        co_await audit(*tenant, user.value_or("unknown"), "sign_in_failed", request.request_id);
+      // Best effort: a failed audit must not turn a refusal into a 500.
+      co_await database.slug_query(*slug, db::Access::kReadWrite,
+                                   "SELECT app_record_sign_in_failure($1, $2, $3)", *slug,
+                                   user.value_or("unknown"), request.request_id);
       co_return oauth_error(400, "invalid_grant");
     }
+    co_await enforcer.limiter().refund(limits, counted);
     auto tx = co_await database.tenant_transaction(*tenant);
     if (!tx) co_return database_problem(tx.error(), request);
     auto audited = co_await tx->query(
@@ -154,8 +158,7 @@ struct TokenEndpoint {
         "VALUES ($1, $2, 'sign_in', 'auth', $3)",
         *tenant, *user, request.request_id);
     if (!audited) co_return database_problem(audited.error(), request);
-    co_await enforcer.limiter().reset(account.front());
-    co_return co_await issue(request, *tenant, *user, *role, *tx, "");
+    co_return co_await issue(request, *tenant, *user, *role, *tx, "", "");
   }
 
   awaitable<http::Response> client_credentials_grant(http::Request& request) {
@@ -202,7 +205,7 @@ struct TokenEndpoint {
     auto rows = co_await tx->query(
         "SELECT r.id::text, r.family_id::text, r.user_id::text, r.used_at IS NOT NULL, "
         "r.revoked_at IS NULL AND r.expires_at > now(), u.role, "
-        "u.status = 'active' AND t.status = 'active' "
+        "u.status = 'active' AND t.status = 'active', r.expires_at::text "
         "FROM refresh_tokens r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id "
         "JOIN tenants t ON t.id = r.tenant_id WHERE r.token_hash = $1 FOR UPDATE OF r",
         auth::sha256_hex(*token));
@@ -238,7 +241,7 @@ struct TokenEndpoint {
     }
     auto used = co_await tx->query("UPDATE refresh_tokens SET used_at = now() WHERE id = $1", id);
     if (!used) co_return database_problem(used.error(), request);
-    co_return co_await issue(request, *tenant, user, role, *tx, family);
+    co_return co_await issue(request, *tenant, user, role, *tx, family, row[7].as<std::string>());
   }
 };
 
@@ -246,13 +249,13 @@ struct TokenEndpoint {
 
 void add_token_routes(http::Router& router, db::Database& database, auth::TokenIssuer& issuer,
                       auth::PasswordHasher& hasher, ratelimit::Enforcer& enforcer,
-                      ratelimit::Policy failed_sign_ins, prometheus::Registry& registry) {
+                      SignInPolicies policies, prometheus::Registry& registry) {
   auto& failures = prometheus::BuildCounter()
                        .Name("tenantry_auth_sign_in_failures_total")
                        .Help("Refused token requests, by grant type")
                        .Register(registry);
   auto endpoint = std::make_shared<TokenEndpoint>(
-      TokenEndpoint{database, issuer, hasher, enforcer, std::move(failed_sign_ins), failures});
+      TokenEndpoint{database, issuer, hasher, enforcer, std::move(policies), failures});
 
   router.add("POST", "/v1/auth/token",
              [endpoint](http::Request& request) -> awaitable<http::Response> {
@@ -264,7 +267,7 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                  co_return co_await endpoint->client_credentials_grant(request);
                co_return oauth_error(400, "unsupported_grant_type");
              },
-             {.anonymous = true, .limit_by_client_ip = true});
+             {.anonymous = true, .limit_by_client_ip = true, .refuse_input = oauth_invalid_input});
 
   // RFC 7009: revoking answers 200 whether or not the token was known.
   router.add("POST", "/v1/auth/revoke",
@@ -281,7 +284,7 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                }
                co_return http::Response::json(200, "{}");
              },
-             {.anonymous = true, .limit_by_client_ip = true});
+             {.anonymous = true, .limit_by_client_ip = true, .refuse_input = oauth_invalid_input});
 }
 
 }  // namespace tenantry::api

@@ -36,6 +36,19 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   ApiConfig config;
   auto& server = config.server;
   server.address = env.string("TENANTRY_HTTP_ADDR", "127.0.0.1");
+  server.admin_address = env.string("TENANTRY_ADMIN_ADDR", "127.0.0.1");
+  server.trusted_proxies.clear();
+  auto proxies = env.string("TENANTRY_TRUSTED_PROXIES", "127.0.0.0/8,::1/128");
+  for (std::size_t start = 0; start <= proxies.size();) {
+    auto comma = std::min(proxies.find(',', start), proxies.size());
+    auto cidr = proxies.substr(start, comma - start);
+    start = comma + 1;
+    if (cidr.empty()) continue;
+    if (!http::is_valid_cidr(cidr))
+      throw base::ConfigError("TENANTRY_TRUSTED_PROXIES: '" + cidr +
+                              "' is not an address or CIDR block (e.g. 10.0.0.0/8)");
+    server.trusted_proxies.push_back(cidr);
+  }
   server.port = static_cast<unsigned short>(env.integer("TENANTRY_HTTP_PORT", 8081, 1, 65535));
   server.admin_port =
       static_cast<unsigned short>(env.integer("TENANTRY_ADMIN_PORT", 9091, 1, 65535));
@@ -108,10 +121,15 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
     issuer.check_interval = config.jwks_check_interval;
     config.issuer = issuer;
   }
-  config.password_hash_threads =
-      static_cast<unsigned>(env.integer("TENANTRY_PASSWORD_HASH_THREADS", 1, 1, 64));
-  config.password_hash_max_pending =
+  auto& hashing = config.password_hashing;
+  hashing.threads = static_cast<unsigned>(env.integer(
+      "TENANTRY_PASSWORD_HASH_THREADS", auth::default_password_hash_threads(), 1, 64));
+  hashing.max_pending =
       static_cast<std::size_t>(env.integer("TENANTRY_PASSWORD_HASH_MAX_PENDING", 64, 1, 100'000));
+  hashing.max_pending_per_source = static_cast<std::size_t>(
+      env.integer("TENANTRY_PASSWORD_HASH_MAX_PENDING_PER_SOURCE",
+                  static_cast<long long>(std::max<std::size_t>(1, hashing.max_pending / 4)), 1,
+                  100'000));
   auto concern = [&](const char* variable) {
     auto url = env.optional(variable);
     if (!url) return config.redis;
@@ -155,10 +173,14 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
       static_cast<double>(env.integer("TENANTRY_RATE_LIMIT_IP_RPS", 10, 1, 1'000'000));
   config.client_ip_policy.burst =
       static_cast<long>(env.integer("TENANTRY_RATE_LIMIT_IP_BURST", 30, 1, 10'000'000));
-  config.failed_sign_in_policy.burst =
+  config.sign_in_address_policy.burst =
       static_cast<long>(env.integer("TENANTRY_SIGN_IN_FAILURE_BURST", 5, 1, 1'000));
-  config.failed_sign_in_policy.rate =
+  config.sign_in_address_policy.rate =
       1.0 / static_cast<double>(env.integer("TENANTRY_SIGN_IN_FAILURE_INTERVAL_S", 60, 1, 86'400));
+  config.sign_in_account_policy.burst =
+      static_cast<long>(env.integer("TENANTRY_SIGN_IN_ACCOUNT_BURST", 100, 1, 100'000));
+  config.sign_in_account_policy.rate =
+      1.0 / static_cast<double>(env.integer("TENANTRY_SIGN_IN_ACCOUNT_INTERVAL_S", 10, 1, 86'400));
   config.dependency_timeout = env.millis("TENANTRY_DEPENDENCY_TIMEOUT_MS", milliseconds(1'000),
                                          milliseconds(10), milliseconds(60'000));
   config.dependency_max_age = env.millis("TENANTRY_DEPENDENCY_MAX_AGE_MS", milliseconds(250),

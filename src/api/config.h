@@ -8,6 +8,7 @@
 
 #include "platform/auth/issuer.h"
 #include "platform/auth/jwt.h"
+#include "platform/auth/passwords.h"
 #include "platform/base/config.h"
 #include "platform/base/log.h"
 #include "platform/cache/cache.h"
@@ -32,8 +33,9 @@ struct ApiConfig {
   // Token issuance (POST /v1/auth/token), served when
   // TENANTRY_JWT_SIGNING_KEY_FILE is set; issuer and audience as above.
   std::optional<auth::IssuerConfig> issuer;
-  unsigned password_hash_threads = 1;
-  std::size_t password_hash_max_pending = 64;
+  // TENANTRY_PASSWORD_HASH_THREADS (default: the cores minus one),
+  // _MAX_PENDING and _MAX_PENDING_PER_SOURCE (a tenant's or an address's share).
+  auth::PasswordHasherConfig password_hashing;
   // REDIS_URL, and one URL per concern defaulting to it (REDIS_CACHE_URL,
   // REDIS_RATELIMIT_URL, REDIS_QUEUE_URL); REDIS_PASSWORD_FILE applies to a
   // URL without one. The API only watches the queue instance's memory; the
@@ -47,13 +49,16 @@ struct ApiConfig {
   // `fallback_policy` (TENANTRY_RATE_LIMIT_TENANT_*) limits a tenant whose
   // plan cannot be read. Its when_redis_fails is TENANTRY_RATE_LIMIT_FAIL_OPEN's.
   ratelimit::Policy fallback_policy{"tenant", 100, 200, ratelimit::WhenRedisFails::kAllow};
-  // Sign-in: per client address (TENANTRY_RATE_LIMIT_IP_*), and failed
-  // password sign-ins per account (TENANTRY_SIGN_IN_FAILURE_*); both decided
-  // in this process when Redis cannot.
+  // Sign-in: per client address (TENANTRY_RATE_LIMIT_IP_*); password
+  // sign-ins per account and client address (TENANTRY_SIGN_IN_FAILURE_*)
+  // and per account (TENANTRY_SIGN_IN_ACCOUNT_*), attempts counted and
+  // right ones refunded. All decided in this process when Redis cannot.
   ratelimit::Policy client_ip_policy{"client_ip", 10, 30,
                                      ratelimit::WhenRedisFails::kDecideLocally};
-  ratelimit::Policy failed_sign_in_policy{"failed_sign_in", 1.0 / 60, 5,
-                                          ratelimit::WhenRedisFails::kDecideLocally};
+  ratelimit::Policy sign_in_address_policy{"sign_in_address", 1.0 / 60, 5,
+                                           ratelimit::WhenRedisFails::kDecideLocally};
+  ratelimit::Policy sign_in_account_policy{"sign_in_account", 1.0 / 10, 100,
+                                           ratelimit::WhenRedisFails::kDecideLocally};
   std::string replica;
   base::LogLevel log_level = base::LogLevel::kInfo;
   bool test_endpoints = false;

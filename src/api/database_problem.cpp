@@ -14,6 +14,12 @@ http::Response database_problem(const db::Error& error, const http::Request& req
                          "this tenant is suspended; contact the platform operator",
                          request.request_id);
   }
+  // Input the database cannot take (a NUL, which the input check refuses
+  // first; a value its type refuses): the request's fault, never a 500.
+  if (error.kind == db::ErrorKind::kInvalidInput || error.kind == db::ErrorKind::kData) {
+    return http::problem(400, "invalid-input", "Bad Request",
+                         "a value in this request is not acceptable", request.request_id);
+  }
   if (!error.unavailable()) {
     throw std::logic_error("database error (" + std::string(db::error_class(error.kind)) +
                            "): " + error.message);

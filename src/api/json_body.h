@@ -15,6 +15,9 @@ namespace tenantry::api {
 std::optional<boost::json::object> json_object_body(const http::Request& request);
 // Field `name` when it is a string; nullopt when absent or of another type.
 std::optional<std::string> string_field(const boost::json::object& body, std::string_view name);
+// What is wrong with `name` as a display name (1 to 200 characters of
+// UTF-8, no control character), or nullopt.
+std::optional<std::string> name_problem(std::string_view name);
 // 400 problem+json "invalid-body" with `detail`.
 http::Response invalid_body(const http::Request& request, std::string_view detail);
 

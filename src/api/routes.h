@@ -19,12 +19,18 @@ void add_health_routes(http::Router& router, Dependencies& dependencies,
                        std::function<bool()> draining);
 // GET /v1/ping: touches PostgreSQL and Redis.
 void add_ping_routes(http::Router& router, db::Database& database, Dependencies& dependencies);
+// Password sign-ins per account: `per_address` for the account and one
+// client address, `per_account` for the account from every address.
+struct SignInPolicies {
+  ratelimit::Policy per_address;
+  ratelimit::Policy per_account;
+};
 // POST /v1/auth/token (password, refresh_token and client_credentials
-// grants), POST /v1/auth/revoke: both limited per client address. Failed
-// password sign-ins are limited per account by `failed_sign_ins`.
+// grants), POST /v1/auth/revoke: both limited per client address; password
+// sign-ins also per account by `policies`.
 void add_token_routes(http::Router& router, db::Database& database, auth::TokenIssuer& issuer,
                       auth::PasswordHasher& hasher, ratelimit::Enforcer& enforcer,
-                      ratelimit::Policy failed_sign_ins, prometheus::Registry& registry);
+                      SignInPolicies policies, prometheus::Registry& registry);
 // GET/POST /v1/users, GET/PATCH/DELETE /v1/users/{id}: owners and admins.
 void add_user_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher);
 // POST /v1/tenants, PATCH /v1/tenants/{id} (status, plan): platform-admin

@@ -24,10 +24,11 @@ struct ServiceAccounts {
 
   awaitable<http::Response> create(http::Request& request) {
     auto body = json_object_body(request);
-    if (!body) co_return invalid_body(request, "the body must be a JSON object");
+    if (!body) co_return invalid_body(request, "the body must be a JSON object (Content-Type: application/json)");
     auto name = string_field(*body, "name"), role = string_field(*body, "role");
     if (!name || !role)
       co_return invalid_body(request, "name and role (admin, member or viewer) are required");
+    if (auto bad = name_problem(*name)) co_return invalid_body(request, "name: " + *bad);
     auto tenant = request.principal->tenant;
     auto secret = auth::random_secret();
     auto tx = co_await database.tenant_transaction(tenant);

@@ -16,6 +16,7 @@
 #include "api/routes.h"
 #include "api/tenant_context.h"
 #include "platform/http/problem.h"
+#include "platform/tenancy/identifiers.h"
 
 namespace tenantry::api {
 namespace {
@@ -45,15 +46,23 @@ struct Tenants {
 
   awaitable<http::Response> create(http::Request& request) {
     auto body = json_object_body(request);
-    if (!body) co_return invalid_body(request, "the body must be a JSON object");
+    if (!body) co_return invalid_body(request, "the body must be a JSON object (Content-Type: application/json)");
     auto slug = string_field(*body, "slug"), name = string_field(*body, "name"),
          email = string_field(*body, "owner_email"),
          password = string_field(*body, "owner_password");
     if (!slug || !name || !email || !password)
       co_return invalid_body(request, "slug, name, owner_email and owner_password are required");
+    auto canonical_slug = tenancy::canonical_slug(*slug);
+    if (!canonical_slug)
+      co_return invalid_body(request, "slug: expected " + std::string(tenancy::kSlugRule));
+    auto canonical_email = tenancy::canonical_email(*email);
+    if (!canonical_email)
+      co_return invalid_body(request, "owner_email: expected " + std::string(tenancy::kEmailRule));
+    if (auto bad = name_problem(*name)) co_return invalid_body(request, "name: " + *bad);
     if (password->size() < 12 || password->size() > 1024)
       co_return invalid_body(request, "owner_password: expected 12 to 1024 characters");
-    auto hash = co_await hasher.hash(*password);
+    auth::PasswordHasher::Sources sources{"t:" + request.principal->tenant.str()};
+    auto hash = co_await hasher.hash(*password, std::move(sources));
     if (!hash)
       co_return http::problem(503, "overloaded", "Service Unavailable", "retry shortly",
                               request.request_id);
@@ -63,20 +72,18 @@ struct Tenants {
                                                    db::TenantStatus::kAny);
     if (!tx) co_return database_problem(tx.error(), request);
     auto created = co_await tx->query("INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $3)",
-                                      tenant, *slug, *name);
+                                      tenant, *canonical_slug, *name);
     if (!created) {
       if (created.error().kind == db::ErrorKind::kConstraint)
         co_return http::problem(409, "conflict", "Conflict",
-                                "the slug is taken or invalid (lowercase letters, digits, '-')",
+                                "the slug is taken", 
                                 request.request_id);
       co_return database_problem(created.error(), request);
     }
     auto owner = co_await tx->query(
-        "INSERT INTO users (tenant_id, id, email, password_hash, role) "
-        "VALUES ($1, gen_random_uuid(), $2, $3, 'owner') RETURNING id::text",
-        tenant, *email, *hash);
-    if (!owner && owner.error().kind == db::ErrorKind::kConstraint)
-      co_return invalid_body(request, "owner_email: expected an email address");
+        "INSERT INTO users (tenant_id, id, email, email_canonical, password_hash, role) "
+        "VALUES ($1, gen_random_uuid(), $2, $3, $4, 'owner') RETURNING id::text",
+        tenant, *email, *canonical_email, *hash);
     if (!owner) co_return database_problem(owner.error(), request);
     auto audited = co_await tx->query(
         "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
@@ -85,7 +92,7 @@ struct Tenants {
     if (!audited) co_return database_problem(audited.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
     json::object out{{"id", tenant.str()},
-                     {"slug", *slug},
+                     {"slug", *canonical_slug},
                      {"name", *name},
                      {"status", "active"},
                      {"owner_id", (*owner)[0][0].as<std::string>()}};
@@ -99,7 +106,7 @@ struct Tenants {
     if (!tenant)
       co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
     auto body = json_object_body(request);
-    if (!body) co_return invalid_body(request, "the body must be a JSON object");
+    if (!body) co_return invalid_body(request, "the body must be a JSON object (Content-Type: application/json)");
     auto status = string_field(*body, "status"), plan = string_field(*body, "plan");
     if (!status && !plan) co_return invalid_body(request, "expected status or plan (or both)");
     if (status && *status != "active" && *status != "suspended")

@@ -10,6 +10,7 @@
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "platform/http/problem.h"
+#include "platform/tenancy/identifiers.h"
 
 namespace tenantry::api {
 namespace {
@@ -18,6 +19,12 @@ namespace json = boost::json;
 using boost::asio::awaitable;
 
 constexpr std::string_view kRoles[] = {"owner", "admin", "member", "viewer"};
+
+// owner 3 > admin 2 > member 1 > viewer 0.
+int role_rank(std::string_view role) {
+  auto found = std::find(std::begin(kRoles), std::end(kRoles), role);
+  return static_cast<int>(std::end(kRoles) - found) - 1;
+}
 const std::vector<std::string> kManagers = {"owner", "admin"};
 constexpr std::size_t kMinPasswordLength = 12;
 
@@ -26,6 +33,18 @@ http::Response not_found(const http::Request& request) {
 }
 http::Response forbidden(const http::Request& request, std::string_view detail) {
   return http::problem(403, "forbidden", "Forbidden", detail, request.request_id);
+}
+
+http::Response conflict(const http::Request& request) {
+  return http::problem(409, "conflict", "Conflict", "a user with this email exists",
+                       request.request_id);
+}
+http::Response overloaded(const http::Request& request) {
+  auto response = http::problem(503, "overloaded", "Service Unavailable",
+                                "too many passwords being hashed; retry shortly",
+                                request.request_id);
+  response.with_header("Retry-After", "1");
+  return response;
 }
 
 bool valid_role(std::string_view role) {
@@ -73,33 +92,37 @@ struct Users {
 
   awaitable<http::Response> create(http::Request& request) {
     auto body = json_object_body(request);
-    if (!body) co_return invalid_body(request, "the body must be a JSON object");
+    if (!body) co_return invalid_body(request, "the body must be a JSON object (Content-Type: application/json)");
     auto email = string_field(*body, "email"), role = string_field(*body, "role"),
          password = string_field(*body, "password");
-    if (!email || email->size() < 3 || email->size() > 320 || email->find('@') == std::string::npos)
-      co_return invalid_body(request, "email: expected an email address");
+    auto canonical = email ? tenancy::canonical_email(*email) : std::nullopt;
+    if (!canonical)
+      co_return invalid_body(request, "email: expected " + std::string(tenancy::kEmailRule));
     if (!role || !valid_role(*role))
       co_return invalid_body(request, "role: expected owner, admin, member or viewer");
     if (!password || password->size() < kMinPasswordLength || password->size() > 1024)
       co_return invalid_body(request, "password: expected 12 to 1024 characters");
     if (*role == "owner" && !request.principal->has_role("owner"))
       co_return forbidden(request, "only an owner can make an owner");
-    auto hash = co_await hasher.hash(*password);
-    if (!hash)
-      co_return http::problem(503, "overloaded", "Service Unavailable", "retry shortly",
-                              request.request_id);
-
+    // The cheap refusal before the costly hash; the unique index still
+    // decides a race between two creations.
     auto tenant = request.principal->tenant;
+    auto taken = co_await database.tenant_query(
+        tenant, db::Access::kReadOnly, "SELECT 1 FROM users WHERE email_canonical = $1", *canonical);
+    if (!taken) co_return database_problem(taken.error(), request);
+    if (!taken->empty()) co_return conflict(request);
+    auth::PasswordHasher::Sources sources{"t:" + tenant.str()};
+    auto hash = co_await hasher.hash(*password, std::move(sources));
+    if (!hash) co_return overloaded(request);
+
     auto tx = co_await database.tenant_transaction(tenant);
     if (!tx) co_return database_problem(tx.error(), request);
     static const std::string sql =
-        "INSERT INTO users (tenant_id, id, email, password_hash, role) "
-        "VALUES ($1, gen_random_uuid(), $2, $3, $4) RETURNING " +
+        "INSERT INTO users (tenant_id, id, email, email_canonical, password_hash, role) "
+        "VALUES ($1, gen_random_uuid(), $2, $3, $4, $5) RETURNING " +
         std::string(kUserColumns);
-    auto rows = co_await tx->query(sql, tenant, *email, *hash, *role);
-    if (!rows && rows.error().kind == db::ErrorKind::kConstraint)
-      co_return http::problem(409, "conflict", "Conflict", "a user with this email exists",
-                              request.request_id);
+    auto rows = co_await tx->query(sql, tenant, *email, *canonical, *hash, *role);
+    if (!rows && rows.error().kind == db::ErrorKind::kConstraint) co_return conflict(request);
     if (!rows) co_return database_problem(rows.error(), request);
     auto user = user_json((*rows)[0]);
     std::string id(user.at("id").as_string());
@@ -147,6 +170,15 @@ struct Users {
     auto rows = co_await tx->query(sql, id->str(), role, status);
     if (!rows) co_return database_problem(rows.error(), request);
     auto user = user_json((*rows)[0]);
+    // A deactivated or demoted user's refresh tokens end with the change:
+    // none may mint a token for the role it had.
+    bool demoted = role && role_rank(*role) < role_rank(old_role);
+    if (status == "deactivated" || demoted) {
+      auto revoked = co_await tx->query(
+          "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+          id->str());
+      if (!revoked) co_return database_problem(revoked.error(), request);
+    }
     if (auto r = co_await audit(
             *tx, request, status == "deactivated" ? "user_deactivated" : "user_changed", id->str());
         !r)
@@ -158,7 +190,7 @@ struct Users {
 
   awaitable<http::Response> patch(http::Request& request) {
     auto body = json_object_body(request);
-    if (!body) co_return invalid_body(request, "the body must be a JSON object");
+    if (!body) co_return invalid_body(request, "the body must be a JSON object (Content-Type: application/json)");
     auto role = string_field(*body, "role"), status = string_field(*body, "status");
     if (body->contains("role") && (!role || !valid_role(*role)))
       co_return invalid_body(request, "role: expected owner, admin, member or viewer");

@@ -28,7 +28,8 @@ Configured by environment variables only (see the README for the full table):
   DATABASE_URL (required), TENANTRY_JWKS_FILE (required), TENANTRY_JWKS_CHECK_MS,
   TENANTRY_JWT_ISSUER, TENANTRY_JWT_AUDIENCE, TENANTRY_JWT_LEEWAY_S,
   TENANTRY_JWT_SIGNING_KEY_FILE, TENANTRY_ACCESS_TOKEN_TTL_S, TENANTRY_REFRESH_TOKEN_TTL_S,
-  TENANTRY_PASSWORD_HASH_THREADS, TENANTRY_PASSWORD_HASH_MAX_PENDING, DATABASE_READ_URL, TENANTRY_DB_POOL_MIN,
+  TENANTRY_PASSWORD_HASH_THREADS, TENANTRY_PASSWORD_HASH_MAX_PENDING,
+  TENANTRY_PASSWORD_HASH_MAX_PENDING_PER_SOURCE, DATABASE_READ_URL, TENANTRY_DB_POOL_MIN,
   TENANTRY_DB_POOL_MAX, TENANTRY_DB_MAX_WAITERS, TENANTRY_DB_ACQUIRE_TIMEOUT_MS,
   TENANTRY_DB_STATEMENT_TIMEOUT_MS, TENANTRY_DB_IDLE_TIMEOUT_MS,
   TENANTRY_DB_MAX_LIFETIME_MS, TENANTRY_DB_STATEMENT_CACHE,
@@ -37,8 +38,9 @@ Configured by environment variables only (see the README for the full table):
   TENANTRY_CACHE_TTL_MS, TENANTRY_CACHE_TTL_JITTER_PCT, TENANTRY_RATE_LIMIT_TENANT_RPS,
   TENANTRY_RATE_LIMIT_TENANT_BURST, TENANTRY_RATE_LIMIT_FAIL_OPEN, TENANTRY_RATE_LIMIT_IP_RPS,
   TENANTRY_RATE_LIMIT_IP_BURST, TENANTRY_SIGN_IN_FAILURE_BURST,
-  TENANTRY_SIGN_IN_FAILURE_INTERVAL_S, TENANTRY_HTTP_ADDR,
-  TENANTRY_HTTP_PORT, TENANTRY_ADMIN_PORT, TENANTRY_THREADS, TENANTRY_REPLICA,
+  TENANTRY_SIGN_IN_FAILURE_INTERVAL_S, TENANTRY_SIGN_IN_ACCOUNT_BURST,
+  TENANTRY_SIGN_IN_ACCOUNT_INTERVAL_S, TENANTRY_HTTP_ADDR, TENANTRY_TRUSTED_PROXIES,
+  TENANTRY_HTTP_PORT, TENANTRY_ADMIN_ADDR, TENANTRY_ADMIN_PORT, TENANTRY_THREADS, TENANTRY_REPLICA,
   TENANTRY_MAX_HEADER_BYTES, TENANTRY_MAX_BODY_BYTES, TENANTRY_MAX_INFLIGHT,
   TENANTRY_READ_TIMEOUT_MS, TENANTRY_IDLE_TIMEOUT_MS, TENANTRY_DRAIN_DELAY_MS,
   TENANTRY_SHUTDOWN_TIMEOUT_MS, TENANTRY_DEPENDENCY_TIMEOUT_MS,
@@ -93,7 +95,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tenantry-api: TENANTRY_JWT_SIGNING_KEY_FILE: %s\n", e.what());
     return 2;
   }
-  auth::PasswordHasher hasher(config.password_hash_threads, config.password_hash_max_pending);
+  auth::PasswordHasher hasher(config.password_hashing);
   metrics::Metrics metrics(TENANTRY_VERSION);
   // Declared before the server: connections still on loan when its threads
   // stop go back to their pool, which counts them in these metrics.
@@ -138,7 +140,7 @@ int main(int argc, char** argv) {
   cache::Cache cache(cache_redis, config.cache, {std::string(api::kTenantRecord.name)},
                      metrics.registry(), logger);
   ratelimit::RateLimiter limiter(ratelimit_redis);
-  ratelimit::Enforcer enforcer(limiter, {"tenant", "user", "client_ip", "failed_sign_in"},
+  ratelimit::Enforcer enforcer(limiter, {"tenant", "user", "client_ip", "sign_in_address", "sign_in_account"},
                                metrics.registry(), logger);
 
   // Per request: the client address limit (sign-in routes), the bearer
@@ -149,7 +151,8 @@ int main(int argc, char** argv) {
   api::add_health_routes(router, dependencies, [&server] { return server.draining(); });
   api::add_me_routes(router);
   if (issuer) {
-    api::add_token_routes(router, database, *issuer, hasher, enforcer, config.failed_sign_in_policy,
+    api::add_token_routes(router, database, *issuer, hasher, enforcer,
+                          {config.sign_in_address_policy, config.sign_in_account_policy},
                           metrics.registry());
   }
   api::add_user_routes(router, database, hasher);

@@ -29,6 +29,8 @@
 #include "platform/auth/keys.h"
 #include "platform/auth/passwords.h"
 #include "platform/db/transaction.h"
+#include "platform/base/text.h"
+#include "platform/tenancy/identifiers.h"
 #include "platform/tenancy/tenant_id.h"
 
 namespace {
@@ -321,6 +323,13 @@ int create_tenant(const Options& o) {
   if (o.slug.empty() || o.name.empty() || o.owner_email.empty())
     throw UsageError("tenant create: --slug, --name and --owner-email are required");
   check_plan("--plan", o.plan);
+  auto slug = tenantry::tenancy::canonical_slug(o.slug);
+  if (!slug) throw UsageError("--slug: expected " + std::string(tenantry::tenancy::kSlugRule));
+  auto email = tenantry::tenancy::canonical_email(o.owner_email);
+  if (!email)
+    throw UsageError("--owner-email: expected " + std::string(tenantry::tenancy::kEmailRule));
+  if (auto bad = tenantry::base::text_problem(o.name, tenantry::base::TextKind::kIdentifier))
+    throw UsageError("--name: " + std::string(*bad));
   std::string password;
   if (o.password_stdin) {
     if (!std::getline(std::cin, password))
@@ -338,13 +347,14 @@ int create_tenant(const Options& o) {
         auto tenant = co_await tx.query(
             "INSERT INTO tenants (id, slug, name, plan) VALUES (gen_random_uuid(), $1, $2, $3) "
             "RETURNING id",
-            o.slug, o.name, o.plan);
+            *slug, o.name, o.plan);
         if (!tenant) co_return tenant.error();
         auto id = (*tenant)[0][0].as<std::string>();
         auto owner = co_await tx.query(
-            "INSERT INTO users (tenant_id, id, email, password_hash, role) "
-            "VALUES ($1, gen_random_uuid(), $2, $3, 'owner') RETURNING tenant_id::text, id::text",
-            id, o.owner_email, hash);
+            "INSERT INTO users (tenant_id, id, email, email_canonical, password_hash, role) "
+            "VALUES ($1, gen_random_uuid(), $2, $3, $4, 'owner') "
+            "RETURNING tenant_id::text, id::text",
+            id, o.owner_email, *email, hash);
         if (!owner) co_return owner.error();
         auto audited = co_await tx.query(
             "INSERT INTO audit_log (tenant_id, actor, action, resource) "
@@ -356,7 +366,7 @@ int create_tenant(const Options& o) {
   if (!outcome) {
     auto error = outcome.error();
     if (error.kind == db::ErrorKind::kConstraint)
-      throw Failure("a tenant with slug '" + o.slug + "' exists already, or a value is invalid (" +
+      throw Failure("a tenant with slug '" + *slug + "' exists already, or a value is invalid (" +
                     error.message + ")");
     throw Failure("cannot create the tenant: " + error.message);
   }

@@ -115,6 +115,11 @@ Result<void> Connection::Impl::send(std::span<const Command> commands,
   for (const auto& command : commands) {  // before anything is queued
     if (command.params.size() > std::size(values))
       return Error{ErrorKind::kQuery, {}, "more than 64 parameters in one statement"};
+    for (std::size_t i = 0; i < command.params.size(); ++i) {
+      if (command.params[i].holds_nul())
+        return Error{ErrorKind::kInvalidInput, {},
+                     "parameter $" + std::to_string(i + 1) + " holds a NUL byte"};
+    }
   }
   for (const auto& command : commands) {
     for (std::size_t i = 0; i < command.params.size(); ++i) values[i] = command.params[i].c_str();

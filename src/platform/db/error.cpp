@@ -21,6 +21,7 @@ std::string_view error_class(ErrorKind kind) {
     case ErrorKind::kPermission: return "permission";
     case ErrorKind::kData: return "data";
     case ErrorKind::kTenantInactive: return "tenant_inactive";
+    case ErrorKind::kInvalidInput: return "invalid_input";
     case ErrorKind::kQuery: return "query";
   }
   return "query";

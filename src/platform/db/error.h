@@ -19,6 +19,7 @@ enum class ErrorKind {
   kPermission,      // 42501: a grant or a row-level security policy refused it
   kData,            // SQLSTATE class 22: a value the column type does not accept
   kTenantInactive,  // TN001 from app_enter_tenant: the tenant is suspended or absent
+  kInvalidInput,    // a text parameter holds a NUL byte: refused before it is sent
   kQuery,           // any other server error (syntax, undefined column...): a bug
 };
 

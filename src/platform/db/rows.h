@@ -47,6 +47,9 @@ class Param {
 
   // nullptr for SQL NULL.
   const char* c_str() const { return text_ ? text_->c_str() : nullptr; }
+  // PostgreSQL text cannot hold a NUL, and libpq would cut the value at it
+  // (it takes text parameters as C strings): such a parameter is refused.
+  bool holds_nul() const { return text_ && text_->find('\0') != std::string::npos; }
 
  private:
   std::optional<std::string> text_;

@@ -117,10 +117,10 @@ class Database {
   // tenants table's tenant_by_slug policy): for sign-in, which knows a slug
   // before it knows the tenant id. Nothing else is visible.
   template <typename... Args>
-  boost::asio::awaitable<Result<Rows>> slug_query(std::string_view slug, std::string_view sql,
-                                                  const Args&... args) {
-    return scoped_statement("SELECT set_config('app.tenant_slug', $1, true)", Param(slug),
-                            Access::kReadOnly, sql, std::vector<Param>{Param(args)...});
+  boost::asio::awaitable<Result<Rows>> slug_query(std::string_view slug, Access access,
+                                                  std::string_view sql, const Args&... args) {
+    return scoped_statement("SELECT set_config('app.tenant_slug', $1, true)", Param(slug), access,
+                            sql, std::vector<Param>{Param(args)...});
   }
 
   // SELECT 1 through the primary pool: readiness.

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "platform/http/problem.h"
+
 namespace tenantry::http {
 namespace {
 
@@ -42,7 +44,8 @@ void Router::add(std::string method, std::string pattern, Handler handler, Route
   }
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
                           std::move(handler), options.access_log, options.anonymous,
-                          options.limit_by_client_ip, std::move(options.roles)});
+                          options.limit_by_client_ip, std::move(options.roles),
+                          options.refuse_input});
 }
 
 void Router::use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
@@ -61,7 +64,8 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
         if (parts[i].empty())
           matched = false;
         else
-          params.emplace_back(segment.substr(1, segment.size() - 2), parts[i]);
+          params.emplace_back(segment.substr(1, segment.size() - 2),
+                              percent_decode(parts[i], /*plus_is_space=*/false));
       } else {
         matched = segment == parts[i];
       }
@@ -79,6 +83,11 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     result.allow += route.method;
   }
   return result;
+}
+
+Response invalid_input_problem(const Request& request, const InvalidInput& bad) {
+  return problem(400, "invalid-input", "Bad Request", bad.field + ": " + bad.reason,
+                 request.request_id);
 }
 
 boost::asio::awaitable<Response> Router::dispatch(const Route& route, Request& request) const {

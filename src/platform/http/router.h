@@ -15,6 +15,10 @@ namespace tenantry::http {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 using Middleware = std::function<boost::asio::awaitable<Response>(Request&, const Handler& next)>;
+// The answer to a request that find_invalid_input refused (by default a 400
+// problem+json "invalid-input" naming the field).
+using InputRefusal = Response (*)(const Request&, const InvalidInput&);
+Response invalid_input_problem(const Request& request, const InvalidInput& bad);
 
 struct Route {
   std::string method;
@@ -25,6 +29,7 @@ struct Route {
   bool anonymous = false;
   bool limit_by_client_ip = false;
   std::vector<std::string> roles;
+  InputRefusal refuse_input = invalid_input_problem;
 };
 
 // Who may call a route is declared with it, in one place. By default a
@@ -37,6 +42,9 @@ struct RouteOptions {
   bool anonymous = false;
   bool limit_by_client_ip = false;
   std::vector<std::string> roles;
+  // How this route answers input that is not clean text (e.g. RFC 6749's
+  // invalid_request on the token endpoint).
+  InputRefusal refuse_input = invalid_input_problem;
 };
 
 struct RouteMatch {

@@ -92,13 +92,69 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+// A trusted proxy's network: an address and how many leading bits must match.
+struct ProxyNetwork {
+  asio::ip::address address;
+  unsigned prefix;
+};
+
+std::optional<ProxyNetwork> parse_network(std::string_view text) {
+  auto slash = text.find('/');
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(std::string(text.substr(0, slash)), ec);
+  if (ec) return std::nullopt;
+  unsigned max = address.is_v4() ? 32 : 128;
+  unsigned prefix = max;
+  if (slash != std::string_view::npos) {
+    auto digits = text.substr(slash + 1);
+    if (digits.empty() || digits.size() > 3 ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos)
+      return std::nullopt;
+    prefix = static_cast<unsigned>(std::stoul(std::string(digits)));
+    if (prefix > max) return std::nullopt;
+  }
+  return ProxyNetwork{address, prefix};
+}
+
+bool in_network(const asio::ip::address& peer, const ProxyNetwork& network) {
+  auto bytes = [](const asio::ip::address& a) {
+    std::vector<unsigned char> out;
+    if (a.is_v4()) {
+      auto b = a.to_v4().to_bytes();
+      out.assign(b.begin(), b.end());
+    } else {
+      auto b = a.to_v6().to_bytes();
+      out.assign(b.begin(), b.end());
+    }
+    return out;
+  };
+  auto subject = peer;
+  if (peer.is_v6() && peer.to_v6().is_v4_mapped() && network.address.is_v4())
+    subject = asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6());
+  if (subject.is_v4() != network.address.is_v4()) return false;
+  auto a = bytes(subject), b = bytes(network.address);
+  for (unsigned bit = 0; bit < network.prefix; ++bit) {
+    unsigned mask = 0x80u >> (bit % 8);
+    if ((a[bit / 8] & mask) != (b[bit / 8] & mask)) return false;
+  }
+  return true;
+}
+
 // The last X-Forwarded-For hop is the one our load balancer added (it also
-// deletes what clients send); replicas listen only where the LB reaches them.
-std::string forwarded_client(std::string_view xff, std::string_view peer) {
-  if (xff.empty()) return std::string(peer);
+// deletes what clients send), and only a trusted proxy's word counts: from
+// any other peer, a client could name any address it likes.
+std::string forwarded_client(std::string_view xff, const asio::ip::address& peer,
+                             const std::vector<ProxyNetwork>& trusted) {
+  auto peer_text = peer.to_string();
+  if (xff.empty()) return peer_text;
+  bool is_trusted = false;
+  for (const auto& network : trusted) is_trusted = is_trusted || in_network(peer, network);
+  if (!is_trusted) return peer_text;
   auto comma = xff.rfind(',');
   auto last = trim(comma == std::string_view::npos ? xff : xff.substr(comma + 1));
-  return last.empty() ? std::string(peer) : std::string(last);
+  boost::system::error_code ec;
+  auto client = asio::ip::make_address(std::string(last), ec);
+  return ec ? peer_text : client.to_string();
 }
 
 void append_header_value(std::string& out, std::string_view value) {
@@ -123,6 +179,7 @@ std::string serialize(const Response& response, std::string_view request_id, boo
   append_header_value(out, response.content_type);
   out += "\r\nX-Request-ID: ";
   out += request_id;
+  out += "\r\nX-Content-Type-Options: nosniff";
   for (const auto& [name, value] : response.headers) {
     out += "\r\n";
     append_header_value(out, name);
@@ -140,6 +197,13 @@ std::string serialize(const Response& response, std::string_view request_id, boo
   return out;
 }
 
+void no_store(Response& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (beast::iequals(name, "cache-control")) return;
+  }
+  response.with_header("Cache-Control", "no-store");
+}
+
 tcp::acceptor open_acceptor(asio::io_context& ioc, const tcp::endpoint& endpoint) {
   tcp::acceptor acceptor(ioc);
   boost::system::error_code ec;
@@ -155,6 +219,8 @@ tcp::acceptor open_acceptor(asio::io_context& ioc, const tcp::endpoint& endpoint
 }
 
 }  // namespace
+
+bool is_valid_cidr(std::string_view text) { return parse_network(text).has_value(); }
 
 struct Server::Impl {
   ServerConfig config;
@@ -174,9 +240,15 @@ struct Server::Impl {
   std::optional<asio::steady_timer> drain_timer;
   std::optional<asio::steady_timer> deadline_timer;
   std::optional<asio::signal_set> signals;
+  std::vector<ProxyNetwork> trusted_proxies;
 
   Impl(ServerConfig c, const Router& r, const Router& a, base::Logger& l, metrics::HttpMetrics& m)
       : config(std::move(c)), router(r), admin_router(a), logger(l), metrics(m) {
+    for (const auto& cidr : config.trusted_proxies) {
+      auto network = parse_network(cidr);
+      if (!network) throw std::invalid_argument("not a CIDR block: " + cidr);
+      trusted_proxies.push_back(*network);
+    }
     for (unsigned i = 0; i < std::max(1u, config.threads); ++i) {
       workers.push_back(std::make_unique<Worker>());
     }
@@ -188,8 +260,8 @@ struct Server::Impl {
     auto address = asio::ip::make_address(config.address);
     main_worker().acceptor.emplace(open_acceptor(main_worker().ioc, {address, config.port}));
     port = main_worker().acceptor->local_endpoint().port();
-    main_worker().admin_acceptor.emplace(
-        open_acceptor(main_worker().ioc, {address, config.admin_port}));
+    main_worker().admin_acceptor.emplace(open_acceptor(
+        main_worker().ioc, {asio::ip::make_address(config.admin_address), config.admin_port}));
     admin_port = main_worker().admin_acceptor->local_endpoint().port();
   }
 
@@ -217,7 +289,7 @@ struct Server::Impl {
     worker.sessions.insert(&state);
     if (listener.is_public) metrics.connections.Increment();
     boost::system::error_code peer_ec;
-    auto peer = state.socket.remote_endpoint(peer_ec).address().to_string();
+    auto peer = state.socket.remote_endpoint(peer_ec).address();
     // `||`: when serving ends, the watchdog is cancelled, and vice versa.
     co_await (serve_guarded(state, listener, peer) || watchdog(state, config.limits.read_timeout));
     boost::system::error_code ignored;
@@ -229,7 +301,8 @@ struct Server::Impl {
   }
 
   // `||` waits for the first *successful* branch: never let serve throw.
-  asio::awaitable<void> serve_guarded(Session& state, Listener listener, const std::string& peer) {
+  asio::awaitable<void> serve_guarded(Session& state, Listener listener,
+                                      const asio::ip::address& peer) {
     try {
       co_await serve(state, listener, peer);
     } catch (const std::exception& e) {
@@ -237,7 +310,7 @@ struct Server::Impl {
     }
   }
 
-  asio::awaitable<void> serve(Session& state, Listener listener, const std::string& peer) {
+  asio::awaitable<void> serve(Session& state, Listener listener, const asio::ip::address& peer) {
     // When the watchdog ends the session, serve is cancelled; its
     // operations then report errors as values instead of throwing.
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -337,7 +410,7 @@ struct Server::Impl {
     co_await asio::async_write(state.socket, asio::buffer(bytes), kNoThrow);
   }
 
-  asio::awaitable<void> respond(Session& state, Listener listener, const std::string& peer,
+  asio::awaitable<void> respond(Session& state, Listener listener, const asio::ip::address& peer,
                                 bhttp::request<bhttp::string_body>& req, bool& keep_alive) {
     auto started = Clock::now();
     Request request;
@@ -351,7 +424,7 @@ struct Server::Impl {
       request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
     }
     request.body = std::move(req.body());
-    request.remote = forwarded_client(request.header("x-forwarded-for"), peer);
+    request.remote = forwarded_client(request.header("x-forwarded-for"), peer, trusted_proxies);
 
     // Exactly one valid X-Request-ID is kept; anything else gets a new id.
     auto id_count = req.count("X-Request-ID");
@@ -399,7 +472,14 @@ struct Server::Impl {
           quiet = !match.route->access_log;
           request.params = std::move(match.params);
           try {
-            response = co_await router.dispatch(*match.route, request);
+            if (auto bad = find_invalid_input(request)) {
+              metrics.rejected("invalid_input");
+              response = match.route->refuse_input(request, *bad);
+            } else {
+              response = co_await router.dispatch(*match.route, request);
+            }
+            // What a credential unlocked is never stored by a cache on the way.
+            if (!match.route->anonymous || request.principal) no_store(response);
           } catch (const std::exception& e) {
             logger.error(
                 "handler failed",

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "platform/base/log.h"
@@ -30,8 +31,15 @@ struct ServerLimits {
   std::size_t max_in_flight = 1024;
 };
 
+// Whether `text` is an IPv4 or IPv6 address, optionally with a /prefix.
+bool is_valid_cidr(std::string_view text);
+
 struct ServerConfig {
   std::string address = "127.0.0.1";
+  std::string admin_address = "127.0.0.1";  // its own: metrics stay private
+  // Peers whose X-Forwarded-For is believed (the load balancer): the last
+  // hop is then the client; from any other peer, the peer is the client.
+  std::vector<std::string> trusted_proxies = {"127.0.0.0/8", "::1/128"};
   unsigned short port = 0;        // 0: any free port (tests)
   unsigned short admin_port = 0;  // 0: any free port (tests)
   unsigned threads = 1;

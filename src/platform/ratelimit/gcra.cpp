@@ -7,8 +7,9 @@
 namespace tenantry::ratelimit {
 namespace {
 
-// KEYS: one per limit. ARGV[1]: 1 to count the request, 0 to only ask;
-// then per limit: emission interval (µs per request) and burst. Time is
+// KEYS: one per limit. ARGV[1]: 1 to count the request (0 only asks, for
+// benchmarks that must not fill a key); then per limit: emission interval
+// (µs per request) and burst. Time is
 // Redis's own (TIME), so replicas' clocks do not matter. Returns {allowed,
 // binding limit (1-based), remaining, retry_after_us, reset_us}.
 const redis::Script kGcra(R"lua(
@@ -41,6 +42,25 @@ end
 return {1, bind, remaining, 0, reset}
 )lua");
 
+// KEYS: one per limit; ARGV: each one's emission interval. Moves each
+// subject's theoretical arrival time back by one request.
+const redis::Script kRefund(R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+for i = 1, #KEYS do
+  local tat = redis.call('GET', KEYS[i])
+  if tat then
+    local new_tat = tonumber(tat) - tonumber(ARGV[i])
+    if new_tat <= now then
+      redis.call('DEL', KEYS[i])
+    else
+      redis.call('SET', KEYS[i], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
+    end
+  end
+end
+return 1
+)lua");
+
 std::chrono::milliseconds from_us(long long us) {
   return std::chrono::milliseconds((us + 999) / 1000);
 }
@@ -51,14 +71,18 @@ long long interval_us(const Policy& policy) {
 
 std::string key(const Limit& limit) { return "rl:" + limit.policy.name + ":" + limit.subject; }
 
+std::int64_t local_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 const redis::Script& gcra_script() { return kGcra; }
 
-Decision LocalLimiter::decide(std::span<const Limit> limits, bool consume) {
-  auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                 std::chrono::steady_clock::now().time_since_epoch())
-                 .count();
+Decision LocalLimiter::decide(std::span<const Limit> limits) {
+  auto now = local_now_us();
   std::lock_guard lock(mutex_);
   if (tats_.size() + limits.size() > max_subjects_)
     std::erase_if(tats_, [now](const auto& entry) { return entry.second <= now; });
@@ -99,27 +123,19 @@ Decision LocalLimiter::decide(std::span<const Limit> limits, bool consume) {
       decision.reset = from_us(new_tat - now);
     }
   }
-  if (decision.allowed && consume) {
+  if (decision.allowed) {
     for (std::size_t i = 0; i < limits.size(); ++i) tats_[key(limits[i])] = new_tats[i];
   }
   return decision;
-}
-
-boost::asio::awaitable<Decision> RateLimiter::decide(std::span<const Limit> limits) {
-  return run(limits, true);
-}
-
-boost::asio::awaitable<Decision> RateLimiter::peek(std::span<const Limit> limits) {
-  return run(limits, false);
 }
 
 bool RateLimiter::redis_available() const {
   return redis_.breaker_state() != redis::CircuitBreaker::State::kOpen;
 }
 
-boost::asio::awaitable<Decision> RateLimiter::run(std::span<const Limit> limits, bool consume) {
+boost::asio::awaitable<Decision> RateLimiter::decide(std::span<const Limit> limits) {
   std::vector<std::string> keys;
-  std::vector<std::string> args{consume ? "1" : "0"};
+  std::vector<std::string> args{"1"};
   for (const auto& limit : limits) {
     keys.push_back(key(limit));
     args.push_back(std::to_string(interval_us(limit.policy)));
@@ -149,7 +165,7 @@ boost::asio::awaitable<Decision> RateLimiter::run(std::span<const Limit> limits,
     if (when == WhenRedisFails::kRefuse) refuse = true;
   }
   if (!local.empty()) {
-    auto decision = local_.decide(local, consume);
+    auto decision = local_.decide(local);
     decision.binding = local_index[decision.binding];
     if (!decision.allowed || !refuse) co_return decision;
   }
@@ -160,16 +176,32 @@ boost::asio::awaitable<Decision> RateLimiter::run(std::span<const Limit> limits,
   co_return decision;
 }
 
-boost::asio::awaitable<void> RateLimiter::reset(const Limit& limit) {
-  std::vector<std::string> args{"DEL", key(limit)};
-  co_await redis_.command(std::move(args));
-  // Best effort: a key left behind expires by itself once idle.
-  local_.forget(key(limit));
+boost::asio::awaitable<void> RateLimiter::refund(std::span<const Limit> limits,
+                                                 const Decision& counted) {
+  if (!counted.allowed || counted.failed_open) co_return;  // nothing was counted
+  if (counted.decided_locally) {
+    local_.refund(limits);
+    co_return;
+  }
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+  for (const auto& limit : limits) {
+    keys.push_back(key(limit));
+    args.push_back(std::to_string(interval_us(limit.policy)));
+  }
+  // Best effort: a refund lost to an outage leaves one request counted.
+  co_await redis_.eval(kRefund, std::move(keys), std::move(args));
 }
 
-void LocalLimiter::forget(const std::string& key) {
+void LocalLimiter::refund(std::span<const Limit> limits) {
+  auto now = local_now_us();
   std::lock_guard lock(mutex_);
-  tats_.erase(key);
+  for (const auto& limit : limits) {
+    auto found = tats_.find(key(limit));
+    if (found == tats_.end()) continue;
+    found->second -= interval_us(limit.policy);
+    if (found->second <= now) tats_.erase(found);
+  }
 }
 
 }  // namespace tenantry::ratelimit

@@ -59,8 +59,8 @@ const redis::Script& gcra_script();
 class LocalLimiter {
  public:
   explicit LocalLimiter(std::size_t max_subjects = 100'000) : max_subjects_(max_subjects) {}
-  Decision decide(std::span<const Limit> limits, bool consume);
-  void forget(const std::string& key);
+  Decision decide(std::span<const Limit> limits);
+  void refund(std::span<const Limit> limits);
 
  private:
   std::mutex mutex_;
@@ -73,16 +73,16 @@ class RateLimiter {
   explicit RateLimiter(redis::Client& redis) : redis_(redis) {}
   // Counts one request against every limit, or none when one refuses.
   boost::asio::awaitable<Decision> decide(std::span<const Limit> limits);
-  // Would one more request be allowed? Counts nothing (failed sign-ins are
-  // checked before the password and counted only when it is wrong).
-  boost::asio::awaitable<Decision> peek(std::span<const Limit> limits);
-  // Forgets a subject (e.g. its failed sign-ins after a successful one).
-  boost::asio::awaitable<void> reset(const Limit& limit);
+  // Gives back one request that `counted` (what decide answered) counted
+  // against `limits`: a sign-in attempt is counted before its password is
+  // checked, so that concurrent guesses cannot all pass a check made
+  // before any is counted, and refunded when the password was right.
+  // Goes where the decision was made (Redis, or this process).
+  boost::asio::awaitable<void> refund(std::span<const Limit> limits, const Decision& counted);
   // False while the breaker is open: a decision now would not reach Redis.
   bool redis_available() const;
 
  private:
-  boost::asio::awaitable<Decision> run(std::span<const Limit> limits, bool consume);
   redis::Client& redis_;
   LocalLimiter local_;
 };

@@ -62,8 +62,10 @@ Enforcer::Counters& Enforcer::counters(const std::string& policy) {
 
 boost::asio::awaitable<Verdict> Enforcer::check(std::vector<Limit> limits,
                                                 const http::Request& request,
-                                                std::string_view refusal_detail) {
+                                                std::string_view refusal_detail,
+                                                Decision* decided) {
   auto decision = co_await limiter_.decide(limits);
+  if (decided) *decided = decision;
   co_return answer(limits, decision, request, refusal_detail);
 }
 
@@ -76,13 +78,6 @@ boost::asio::awaitable<http::Response> Enforcer::apply(std::vector<Limit> limits
   auto response = co_await next(request);
   verdict.annotate(response);
   co_return response;
-}
-
-boost::asio::awaitable<Verdict> Enforcer::peek(std::vector<Limit> limits,
-                                               const http::Request& request,
-                                               std::string_view refusal_detail) {
-  auto decision = co_await limiter_.peek(limits);
-  co_return answer(limits, decision, request, refusal_detail);
 }
 
 Verdict Enforcer::answer(const std::vector<Limit>& limits, const Decision& decision,

@@ -37,17 +37,15 @@ class Enforcer {
            base::Logger& logger);
   ~Enforcer();
 
-  // Counts the request against `limits` (all, or none when one refuses).
+  // Counts the request against `limits` (all, or none when one refuses);
+  // `decision`, when given, receives what the limiter decided (to refund it).
   boost::asio::awaitable<Verdict> check(std::vector<Limit> limits, const http::Request& request,
-                                        std::string_view refusal_detail);
+                                        std::string_view refusal_detail,
+                                        Decision* decision = nullptr);
   // check(), then the refusal, or `next`'s response with the headers.
   boost::asio::awaitable<http::Response> apply(std::vector<Limit> limits, http::Request& request,
                                                const http::Handler& next,
                                                std::string_view refusal_detail);
-  // Would one more be allowed? Counts nothing in Redis; a refusal is counted
-  // in the metrics like any other.
-  boost::asio::awaitable<Verdict> peek(std::vector<Limit> limits, const http::Request& request,
-                                       std::string_view refusal_detail);
   RateLimiter& limiter() { return limiter_; }
 
   struct Counters;

@@ -68,6 +68,10 @@ TEST(ApiConfig, BadValuesNameTheirVariable) {
            {"REDIS_CACHE_URL", "memcached://x"},
            {"REDIS_QUEUE_URL", "queue"},
            {"REDIS_RATELIMIT_URL", "redis://"},
+           {"TENANTRY_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal"},
+           {"TENANTRY_TRUSTED_PROXIES", "10.0.0.0/40"},
+           {"TENANTRY_SIGN_IN_ACCOUNT_BURST", "0"},
+           {"TENANTRY_PASSWORD_HASH_MAX_PENDING_PER_SOURCE", "0"},
            {"REDIS_TLS_CA_FILE", "/nonexistent/ca.pem"},  // and no rediss:// URL
            {"TENANTRY_CACHE_TTL_MS", "0"},
            {"TENANTRY_CACHE_TTL_JITTER_PCT", "60"},
@@ -161,7 +165,18 @@ TEST(ApiConfig, EachRedisConcernDefaultsToRedisUrlWithItsPassword) {
   EXPECT_EQ(config.queue_redis.port, 6380);
   EXPECT_EQ(config.fallback_policy.when_redis_fails, ratelimit::WhenRedisFails::kAllow);
   EXPECT_EQ(config.client_ip_policy.when_redis_fails, ratelimit::WhenRedisFails::kDecideLocally);
-  EXPECT_DOUBLE_EQ(config.failed_sign_in_policy.rate, 1.0 / 60);
+  EXPECT_DOUBLE_EQ(config.sign_in_address_policy.rate, 1.0 / 60);
+  EXPECT_EQ(config.sign_in_address_policy.burst, 5);
+  EXPECT_DOUBLE_EQ(config.sign_in_account_policy.rate, 1.0 / 10);
+  EXPECT_EQ(config.sign_in_account_policy.burst, 100);
+  EXPECT_EQ(config.sign_in_account_policy.when_redis_fails,
+            ratelimit::WhenRedisFails::kDecideLocally);
+  // Defaults at the edge: trust only loopback's forwarded header, keep the
+  // admin listener on loopback, hash on all cores but one.
+  EXPECT_EQ(config.server.trusted_proxies, (std::vector<std::string>{"127.0.0.0/8", "::1/128"}));
+  EXPECT_EQ(config.server.admin_address, "127.0.0.1");
+  EXPECT_EQ(config.password_hashing.threads, auth::default_password_hash_threads());
+  EXPECT_EQ(config.password_hashing.max_pending_per_source, 16u);
   std::filesystem::remove(path);
 
   auto closed = ApiConfig::from_env(

@@ -91,19 +91,48 @@ TEST_F(GcraTest, LimitsDecidedTogetherCountAllOrNothing) {
   EXPECT_GT(last.retry_after, 9s);
 }
 
-TEST_F(GcraTest, PeekAsksWithoutCounting) {
+TEST_F(GcraTest, ARefundGivesBackTheRequestItCounted) {
   redis::Client client(config(redis_.url()), contexts_, logger_);
   ratelimit::RateLimiter limiter(client);
-  std::vector<ratelimit::Limit> limits{{{"failed_sign_in", 0.1, 2}, "{a:1}"}};
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(run_coro(context_, limiter.peek(limits)).allowed);
+  std::vector<ratelimit::Limit> limits{{{"sign_in_address", 0.01, 2}, "{a:1}:ip"},
+                                       {{"sign_in_account", 0.01, 3}, "{a:1}"}};
+  auto refund = [&](const ratelimit::Decision& counted) {
+    run_coro(context_, [&]() -> asio::awaitable<int> {
+      co_await limiter.refund(limits, counted);
+      co_return 0;
+    }());
+  };
+  // Refunded attempts (right passwords) never run out...
+  for (int i = 0; i < 10; ++i) {
+    auto counted = run_coro(context_, limiter.decide(limits));
+    ASSERT_TRUE(counted.allowed) << i;
+    refund(counted);
+  }
+  // ...kept ones (wrong passwords) do, at the smaller burst.
   EXPECT_TRUE(run_coro(context_, limiter.decide(limits)).allowed);
   EXPECT_TRUE(run_coro(context_, limiter.decide(limits)).allowed);
-  EXPECT_FALSE(run_coro(context_, limiter.peek(limits)).allowed);
+  auto refused = run_coro(context_, limiter.decide(limits));
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.binding, 0u);
+  refund(refused);  // a refusal counted nothing: nothing to give back
+  EXPECT_FALSE(run_coro(context_, limiter.decide(limits)).allowed);
+}
+
+TEST_F(GcraTest, ARefundGoesWhereTheDecisionWasMade) {
+  auto url = "redis://127.0.0.1:" + std::to_string(free_port());
+  redis::Client client(config(url), contexts_, logger_);
+  ratelimit::RateLimiter limiter(client);
+  ratelimit::Policy local{"sign_in_address", 0.01, 1, ratelimit::WhenRedisFails::kDecideLocally};
+  std::vector<ratelimit::Limit> limits{{local, "{a:2}"}};
+  auto first = run_coro(context_, limiter.decide(limits));
+  ASSERT_TRUE(first.allowed);
+  ASSERT_TRUE(first.decided_locally);
+  EXPECT_FALSE(run_coro(context_, limiter.decide(limits)).allowed);
   run_coro(context_, [&]() -> asio::awaitable<int> {
-    co_await limiter.reset(limits.front());
+    co_await limiter.refund(limits, first);
     co_return 0;
   }());
-  EXPECT_TRUE(run_coro(context_, limiter.peek(limits)).allowed);
+  EXPECT_TRUE(run_coro(context_, limiter.decide(limits)).allowed);
 }
 
 TEST_F(GcraTest, WithoutRedisTheLimiterFailsOpenOrClosedAsConfigured) {

@@ -26,11 +26,23 @@ TEST(Param, ConvertsEachTypeToPostgresText) {
   EXPECT_EQ(text_of(Param(std::nan(""))), "NaN");
   EXPECT_EQ(text_of(Param("it's")), "it's");
   EXPECT_EQ(text_of(Param(std::string_view("a\0b", 1))), "a");
+  EXPECT_FALSE(Param(std::string_view("a\0b", 1)).holds_nul());  // that is just "a"
   EXPECT_EQ(text_of(Param(std::nullopt)), std::nullopt);
   EXPECT_EQ(text_of(Param(std::optional<int>())), std::nullopt);
   EXPECT_EQ(text_of(Param(std::optional<int>(7))), "7");
   EXPECT_EQ(text_of(Param(*tenancy::TenantId::parse("00000000-0000-4000-8000-00000000000A"))),
             "00000000-0000-4000-8000-00000000000a");
+}
+
+TEST(Param, KnowsWhenItsTextHoldsANul) {
+  using namespace std::string_literals;
+  auto with_nul = "owner@acme.example\0x"s;
+  ASSERT_EQ(with_nul.size(), 20u);
+  EXPECT_TRUE(Param(with_nul).holds_nul());
+  EXPECT_TRUE(Param(std::string_view(with_nul)).holds_nul());
+  EXPECT_TRUE(Param(std::optional<std::string>(with_nul)).holds_nul());
+  EXPECT_FALSE(Param("owner@acme.example").holds_nul());
+  EXPECT_FALSE(Param(std::nullopt).holds_nul());
 }
 
 // A result built in memory, as libpq would hand it over.

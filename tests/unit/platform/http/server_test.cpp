@@ -140,12 +140,116 @@ TEST_F(ServerTest, LogsTheIncomingTraceId) {
   EXPECT_TRUE(log_contains("\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\""));
 }
 
-TEST_F(ServerTest, RemoteIsTheLastForwardedHop) {
-  start();
+TEST_F(ServerTest, RemoteIsTheLastForwardedHopFromATrustedProxy) {
+  start();  // trusts loopback by default
   auto res = http_request(port_, "GET", "/echo", {{"X-Forwarded-For", "6.6.6.6, 10.1.2.3"}});
   EXPECT_EQ(json(res.body).at("remote").as_string(), "10.1.2.3");
   auto direct = http_request(port_, "GET", "/echo");
   EXPECT_EQ(json(direct.body).at("remote").as_string(), "127.0.0.1");
+  auto junk = http_request(port_, "GET", "/echo", {{"X-Forwarded-For", "not-an-address"}});
+  EXPECT_EQ(json(junk.body).at("remote").as_string(), "127.0.0.1");
+}
+
+TEST_F(ServerTest, FromAnUntrustedPeerTheForwardedHeaderIsIgnored) {
+  auto config = quick();
+  config.trusted_proxies = {"10.0.0.0/8"};  // the test client (127.0.0.1) is not in it
+  start(config);
+  auto res = http_request(port_, "GET", "/echo", {{"X-Forwarded-For", "10.1.2.3"}});
+  EXPECT_EQ(json(res.body).at("remote").as_string(), "127.0.0.1");
+}
+
+TEST_F(ServerTest, ProxyListsAreAddressesOrCidrBlocks) {
+  for (auto good : {"127.0.0.1", "10.0.0.0/8", "::1/128", "fd00::/8", "0.0.0.0/0"})
+    EXPECT_TRUE(is_valid_cidr(good)) << good;
+  for (auto bad : {"", "10.0.0.0/33", "::1/129", "10.0.0.0/", "10.0.0/8", "host", "1.2.3.4/x"})
+    EXPECT_FALSE(is_valid_cidr(bad)) << bad;
+}
+
+TEST_F(ServerTest, TheAdminListenerHasItsOwnAddress) {
+  auto config = quick();
+  config.admin_address = "127.0.0.2";
+  admin_router_.add("GET", "/livez", [](Request&) -> boost::asio::awaitable<Response> {
+    co_return Response::json(200, "{}");
+  });
+  start(config);
+  auto admin = server_->admin_port();
+  // Reached on its own address only (the test client connects to 127.0.0.1).
+  EXPECT_EQ(http_request(admin, "GET", "/livez").status, 0);
+  EXPECT_EQ(http_request(port_, "GET", "/echo").status, 200);
+}
+
+TEST_F(ServerTest, EveryResponseSaysNoSniffAndCredentialedOnesNoStore) {
+  router_.add("GET", "/private", [](Request&) -> boost::asio::awaitable<Response> {
+    co_return Response::json(200, "{}");
+  });
+  router_.add("GET", "/public", [](Request&) -> boost::asio::awaitable<Response> {
+    co_return Response::json(200, "{}");
+  }, {.anonymous = true});
+  start();
+  for (auto target : {"/private", "/public", "/nowhere"}) {
+    auto res = http_request(port_, "GET", target);
+    EXPECT_EQ(res.header("x-content-type-options"), "nosniff") << target;
+  }
+  EXPECT_EQ(http_request(port_, "GET", "/private").header("cache-control"), "no-store");
+  EXPECT_EQ(http_request(port_, "GET", "/public").header("cache-control"), "");
+}
+
+TEST_F(ServerTest, TextInputThatIsNotCleanIsRefusedBeforeAnyHandlerRuns) {
+  int handled = 0;
+  router_.add("POST", "/items/{id}", [&handled](Request&) -> boost::asio::awaitable<Response> {
+    ++handled;
+    co_return Response::json(200, "{}");
+  });
+  router_.add("POST", "/oauth", [&handled](Request&) -> boost::asio::awaitable<Response> {
+    ++handled;
+    co_return Response::json(200, "{}");
+  }, {.refuse_input = [](const Request&, const InvalidInput&) {
+        return Response::json(400, R"({"error":"invalid_request"})");
+      }});
+  start();
+  const std::pair<std::string, std::string> form{"Content-Type",
+                                                 "application/x-www-form-urlencoded"};
+  const std::pair<std::string, std::string> json_type{"Content-Type", "application/json"};
+  struct Case {
+    std::string target;
+    std::pair<std::string, std::string> type;
+    std::string body;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {"/items/a%00b", form, "", "id"},
+      {"/items/a%0Ab", form, "", "id"},
+      {"/items/1?q=%FF", form, "", "q"},
+      {"/items/1", form, "username=owner%40acme.example%00x", "username"},
+      {"/items/1", form, "tenant=acme%00&x=1", "tenant"},
+      {"/items/1", form, "a=1&a=2", "a"},
+      {"/items/1", form, "us%00er=1", "(a field name)"},
+      {"/items/1", json_type, R"({"email":"owner@acme.example\u0000x"})", "email"},
+      {"/items/1", json_type, R"({"a":{"b":["ok","\u0000"]}})", "a.b[1]"},
+      {"/items/1", json_type, "{\"a\":\"\xFF\"}", "body"},
+      {"/items/1", {"Content-Type", "text/plain"}, std::string("a\0b", 3), "body"},
+  };
+  for (const auto& c : cases) {
+    auto res = http_request(port_, "POST", c.target, {c.type}, c.body);
+    EXPECT_EQ(res.status, 400) << c.target << " " << c.body;
+    EXPECT_EQ(res.header("content-type"), "application/problem+json") << c.body;
+    auto detail = std::string(json(res.body).at("detail").as_string());
+    EXPECT_TRUE(detail.starts_with(c.field + ": ")) << detail;
+  }
+  EXPECT_EQ(handled, 0);
+  auto oauth = http_request(port_, "POST", "/oauth", {form}, "username=a%00");
+  EXPECT_EQ(oauth.status, 400);
+  EXPECT_EQ(oauth.body, R"({"error":"invalid_request"})");
+  EXPECT_EQ(handled, 0);
+  // Clean text in every place passes, escaped or not.
+  EXPECT_EQ(http_request(port_, "POST", "/items/%C3%A9?q=caf%C3%A9", {form},
+                         "note=line%0Anext&name=Z%C3%BCrich").status,
+            200);
+  EXPECT_EQ(http_request(port_, "POST", "/items/1", {json_type},
+                         R"({"title":"tab\there","text":"\\u0000 is text here"})")
+                .status,
+            200);
+  EXPECT_EQ(handled, 2);
 }
 
 TEST_F(ServerTest, ASecondServerOnTheSamePortFailsToStart) {
