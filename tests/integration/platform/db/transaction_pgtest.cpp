@@ -225,6 +225,36 @@ TEST_F(TransactionTest, AReadOnlyTransactionRefusesWrites) {
   EXPECT_EQ(visible_task_tenants(kTenantA).size(), 3u);
 }
 
+// libpq takes a text parameter as a C string: sent, "tenant-a\0x" would
+// be "tenant-a". The data layer refuses it before anything is sent, inside a
+// transaction too, and the connection serves the next caller.
+TEST_F(TransactionTest, AParameterHoldingANulIsRefusedNeverCut) {
+  using namespace std::string_literals;
+  auto slug = "tenant-a\0x"s;
+  ASSERT_EQ(slug.size(), 10u);
+  auto pid = backend_pid(kTenantA);
+  auto found = run(database_.tenant_query(kTenantA, Access::kReadOnly,
+                                          "SELECT id FROM tenants WHERE slug = $1", slug));
+  ASSERT_FALSE(found);
+  EXPECT_EQ(found.error().kind, ErrorKind::kInvalidInput);
+  auto mid_way = run([&]() -> asio::awaitable<db::Result<db::Rows>> {
+    auto tx = co_await database_.tenant_transaction(kTenantA);
+    if (!tx) co_return tx.error();
+    auto first = co_await tx->query("INSERT INTO projects (tenant_id, id, name) "
+                                    "VALUES ($1, gen_random_uuid(), 'kept?')",
+                                    kTenantA);
+    if (!first) co_return first.error();
+    co_return co_await tx->query("UPDATE projects SET name = $1", "a\0b"s);
+  }());
+  ASSERT_FALSE(mid_way);
+  EXPECT_EQ(mid_way.error().kind, ErrorKind::kInvalidInput);
+  auto kept = run(database_.tenant_query(kTenantA, Access::kReadOnly,
+                                         "SELECT count(*) FROM projects WHERE name = 'kept?'"));
+  ASSERT_TRUE(kept);
+  EXPECT_EQ((*kept)[0][0].as<int>(), 0) << "the transaction was rolled back";
+  EXPECT_EQ(backend_pid(kTenantA), pid) << "the connection was kept";
+}
+
 TEST_F(TransactionTest, TheSystemTransactionSeesEveryTenant) {
   auto rows = run([this]() -> asio::awaitable<db::Result<db::Rows>> {
     auto tx = co_await db::SystemTransaction::begin(system_, Access::kReadOnly);
