@@ -177,6 +177,30 @@ TEST_F(SignInAbuseTest, UnknownTenantUnknownUserAndWrongPasswordCostTheSameAndLo
   EXPECT_EQ(unknown.body, known.body);
 }
 
+TEST_F(SignInAbuseTest, AFullHashingQueueAnswers503WithRetryAfter) {
+  start_api({{"TENANTRY_PASSWORD_HASH_THREADS", "1"}, {"TENANTRY_PASSWORD_HASH_MAX_PENDING", "1"}});
+  std::vector<std::future<HttpResult>> sign_ins;
+  for (int i = 0; i < 6; ++i) {
+    sign_ins.push_back(std::async(std::launch::async, [this, i] {
+      return sign_in("owner%40acme.example", right(), "acme", "10.2.0." + std::to_string(i));
+    }));
+  }
+  int ok = 0, busy = 0;
+  for (auto& s : sign_ins) {
+    auto res = s.get();
+    if (res.status == 200) ++ok;
+    if (res.status == 503) {
+      ++busy;
+      EXPECT_EQ(res.header("retry-after"), "1");
+      EXPECT_EQ(res.header("content-type"), "application/problem+json");
+    }
+  }
+  EXPECT_GE(ok, 1);
+  EXPECT_GE(busy, 1) << "six at once cannot all fit in a queue of one";
+  EXPECT_EQ(ok + busy, 6);
+  EXPECT_EQ(metric("tenantry_password_hashes_refused_total"), busy);
+}
+
 TEST_F(SignInAbuseTest, RequestThreadsKeepAnsweringDuringABurstOfSignIns) {
   start_api({{"TENANTRY_THREADS", "1"}, {"TENANTRY_PASSWORD_HASH_THREADS", "1"}});
   std::atomic<bool> burst_over{false};

@@ -66,6 +66,21 @@ class SignInTest : public ::testing::Test {
     EXPECT_EQ(res.body, R"({"error":"invalid_grant"})") << what;
     EXPECT_EQ(res.header("cache-control"), "no-store") << what;
   }
+  std::string sql(const std::string& query) {
+    PGconn* conn = PQconnectdb(pg_.system_url().c_str());
+    PGresult* res = PQexec(conn, query.c_str());
+    std::string out = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                          ? PQgetvalue(res, 0, 0)
+                          : std::string("error: ") + PQerrorMessage(conn);
+    PQclear(res);
+    PQfinish(conn);
+    return out;
+  }
+  double metric(const std::string& series) {
+    auto text = http_request(api_.admin_port(), "GET", "/metrics").body;
+    auto at = text.find("\n" + series + " ");
+    return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
+  }
   int audit_count(const std::string& action) {
     auto url = pg_.system_url();
     PGconn* conn = PQconnectdb(url.c_str());
@@ -150,6 +165,72 @@ TEST_F(SignInTest, ReusingARotatedRefreshTokenRevokesTheFamily) {
   expect_invalid_grant(refresh("rt1." + tenant_ + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
                        "an unknown token");
   expect_invalid_grant(refresh("not-a-refresh-token"), "garbage");
+}
+
+TEST_F(SignInTest, ARefreshFamilyEndsAtItsSignInsLifetimeNotOneThatSlides) {
+  auto first = sign_in(password_);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto second = refresh(field(first, "refresh_token"));
+  ASSERT_EQ(second.status, 200) << second.body;
+  ASSERT_EQ(refresh(field(second, "refresh_token")).status, 200);
+  // Three tokens of one family, one expiry: the sign-in's.
+  EXPECT_EQ(sql("SELECT count(*) || '/' || count(DISTINCT expires_at) FROM refresh_tokens"),
+            "3/1");
+}
+
+TEST_F(SignInTest, DemotingOrDeactivatingAUserEndsTheirRefreshTokens) {
+  auto owner = sign_in(password_);
+  ASSERT_EQ(owner.status, 200) << owner.body;
+  std::vector<std::pair<std::string, std::string>> auth{
+      {"Authorization", "Bearer " + field(owner, "access_token")},
+      {"Content-Type", "application/json"}};
+  auto make = [&](const std::string& email) {
+    auto created = http_request(api_.port(), "POST", "/v1/users", auth,
+                                R"({"email":")" + email +
+                                    R"(","role":"admin","password":"a long enough password"})");
+    EXPECT_EQ(created.status, 201) << created.body;
+    auto tokens = sign_in("a long enough password", email);
+    EXPECT_EQ(tokens.status, 200) << tokens.body;
+    return std::pair{field(created, "id"), field(tokens, "refresh_token")};
+  };
+  auto [demoted, demoted_token] = make("demoted@acme.example");
+  auto [gone, gone_token] = make("gone@acme.example");
+  auto [kept, kept_token] = make("kept@acme.example");
+  EXPECT_EQ(http_request(api_.port(), "PATCH", "/v1/users/" + demoted, auth,
+                         R"({"role":"viewer"})")
+                .status,
+            200);
+  EXPECT_EQ(http_request(api_.port(), "DELETE", "/v1/users/" + gone, auth).status, 204);
+  EXPECT_EQ(http_request(api_.port(), "PATCH", "/v1/users/" + kept, auth, R"({"role":"owner"})")
+                .status,
+            200);
+  expect_invalid_grant(refresh(demoted_token), "a demoted user's token");
+  expect_invalid_grant(refresh(gone_token), "a deactivated user's token");
+  EXPECT_EQ(refresh(kept_token).status, 200) << "a promotion ends nothing";
+}
+
+TEST_F(SignInTest, NewMembersAreCheckedCheaplyBeforeTheirPasswordIsHashed) {
+  auto owner = sign_in(password_);
+  ASSERT_EQ(owner.status, 200) << owner.body;
+  std::vector<std::pair<std::string, std::string>> auth{
+      {"Authorization", "Bearer " + field(owner, "access_token")},
+      {"Content-Type", "application/json"}};
+  auto hashes = [&] { return metric("tenantry_password_hashes_total"); };
+  auto before = hashes();
+  auto taken = http_request(api_.port(), "POST", "/v1/users", auth,
+                            R"({"email":"OWNER@acme.EXAMPLE","role":"member","password":"another long password"})");
+  EXPECT_EQ(taken.status, 409) << taken.body;
+  auto folded = http_request(api_.port(), "POST", "/v1/users", auth,
+                             R"({"email":"owner@acme.e\u212Aample","role":"member","password":"another long password"})");
+  EXPECT_EQ(folded.status, 400) << folded.body;
+  EXPECT_NE(folded.body.find("email"), std::string::npos) << folded.body;
+  EXPECT_EQ(hashes(), before) << "nothing was hashed for a refused member";
+  auto created = http_request(api_.port(), "POST", "/v1/users", auth,
+                              R"({"email":"New@Acme.example","role":"member","password":"another long password"})");
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(hashes(), before + 1);
+  EXPECT_EQ(sql("SELECT email || ' ' || email_canonical FROM users WHERE email_canonical LIKE 'new@%'"),
+            "New@Acme.example new@acme.example");
 }
 
 TEST_F(SignInTest, RevokingARefreshTokenEndsItsFamily) {

@@ -95,8 +95,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tenantry-api: TENANTRY_JWT_SIGNING_KEY_FILE: %s\n", e.what());
     return 2;
   }
-  auth::PasswordHasher hasher(config.password_hashing);
   metrics::Metrics metrics(TENANTRY_VERSION);
+  metrics::PasswordHashMetrics hash_metrics(metrics.registry());
+  auth::PasswordHasher hasher(config.password_hashing, &hash_metrics);
   // Declared before the server: connections still on loan when its threads
   // stop go back to their pool, which counts them in these metrics.
   metrics::DbPoolMetrics primary_metrics(metrics.registry(), "primary");

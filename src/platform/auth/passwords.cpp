@@ -39,8 +39,8 @@ class PasswordHasher::Slot {
   bool held_ = false;
 };
 
-PasswordHasher::PasswordHasher(PasswordHasherConfig config)
-    : config_(config), pool_(std::max(1u, config.threads)) {
+PasswordHasher::PasswordHasher(PasswordHasherConfig config, metrics::PasswordHashMetrics* metrics)
+    : config_(config), metrics_(metrics), pool_(std::max(1u, config.threads)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   dummy_hash_ = hash_now("a password nobody has");
 }
@@ -102,7 +102,11 @@ asio::awaitable<T> work_on(asio::thread_pool& pool, std::function<T()> work,
 template <typename T, typename Work>
 asio::awaitable<std::optional<T>> PasswordHasher::run(Sources sources, Work work) {
   Slot slot(*this, std::move(sources));
-  if (!slot.held()) co_return std::nullopt;
+  if (!slot.held()) {
+    if (metrics_) metrics_->refused.Increment();
+    co_return std::nullopt;
+  }
+  if (metrics_) metrics_->runs.Increment();
   co_return co_await asio::co_spawn(
       pool_, work_on<T>(pool_, std::function<T()>(std::move(work)), on_pool_, off_pool_),
       asio::use_awaitable);

@@ -19,6 +19,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "platform/metrics/metrics.h"
+
 namespace tenantry::auth {
 
 struct PasswordHasherConfig {
@@ -32,7 +34,8 @@ unsigned default_password_hash_threads();
 
 class PasswordHasher {
  public:
-  explicit PasswordHasher(PasswordHasherConfig config);
+  explicit PasswordHasher(PasswordHasherConfig config,
+                          metrics::PasswordHashMetrics* metrics = nullptr);
   ~PasswordHasher();
 
   // `sources` name who the work is for ("t:<tenant>", "a:<address>"); each
@@ -63,6 +66,7 @@ class PasswordHasher {
   void give_back(const Sources& sources);
 
   PasswordHasherConfig config_;
+  metrics::PasswordHashMetrics* metrics_;
   boost::asio::thread_pool pool_;
   std::mutex mutex_;
   std::size_t pending_ = 0;

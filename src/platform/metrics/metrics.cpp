@@ -172,6 +172,18 @@ void DbPoolMetrics::error(std::string_view error_class) {
   it->second->Increment();
 }
 
+PasswordHashMetrics::PasswordHashMetrics(prometheus::Registry& registry)
+    : runs(prometheus::BuildCounter()
+               .Name("tenantry_password_hashes_total")
+               .Help("argon2id hashes and verifications run")
+               .Register(registry)
+               .Add({})),
+      refused(prometheus::BuildCounter()
+                  .Name("tenantry_password_hashes_refused_total")
+                  .Help("Hashes refused because the queue or a source's share of it was full")
+                  .Register(registry)
+                  .Add({})) {}
+
 RedisMetrics::RedisMetrics(prometheus::Registry& registry, const std::string& concern)
     : command_seconds(prometheus::BuildHistogram()
                           .Name("tenantry_redis_command_duration_seconds")

@@ -93,6 +93,14 @@ class RedisMetrics {
   std::unordered_map<std::string, prometheus::Counter*> error_series_;
 };
 
+// Password hashing (argon2id on its own pool): work done, and work refused
+// because the queue, or a source's share of it, was full (answered 503).
+struct PasswordHashMetrics {
+  explicit PasswordHashMetrics(prometheus::Registry& registry);
+  prometheus::Counter& runs;
+  prometheus::Counter& refused;
+};
+
 class Metrics {
  public:
   explicit Metrics(std::string_view version);
