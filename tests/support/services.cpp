@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/sanitizer_reports.h"
+
 extern char** environ;
 
 namespace tenantry::testing {
@@ -74,6 +76,7 @@ TempDir::~TempDir() {
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
                            fs::path log_file)
     : log_file_(std::move(log_file)) {
+  for (auto& [name, value] : sanitizer_log_environment(sanitizer_prefix(), env)) env[name] = value;
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry = *e;
@@ -107,6 +110,7 @@ ChildProcess::~ChildProcess() {
     ::kill(pid_, SIGKILL);
     wait(5s);
   }
+  check_sanitizer_reports();
 }
 
 bool ChildProcess::running() {
@@ -115,7 +119,17 @@ bool ChildProcess::running() {
   pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == 0) return true;
   status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  check_sanitizer_reports();  // the child wrote its last report before it exited
   return false;
+}
+
+fs::path ChildProcess::sanitizer_prefix() const { return log_file_.string() + ".sanitizer"; }
+
+void ChildProcess::check_sanitizer_reports() {
+  if (reports_checked_) return;
+  reports_checked_ = true;
+  fail_on_sanitizer_reports(sanitizer_prefix(), "child process " + std::to_string(pid_) + " (log " +
+                                                    log_file_.string() + ")");
 }
 
 void ChildProcess::signal(int signo) {

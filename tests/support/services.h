@@ -43,10 +43,13 @@ class TempDir {
 class ChildProcess {
  public:
   // Starts argv[0] with `env` added to the current environment; stdout and
-  // stderr go to `log_file`.
+  // stderr go to `log_file`. Sanitizer reports go to `log_file`.sanitizer.<pid>
+  // (ASAN_OPTIONS and UBSAN_OPTIONS get log_path appended), and any there is
+  // a test failure once the child has exited (seen by running() or wait())
+  // or at destruction.
   ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
                std::filesystem::path log_file);
-  ~ChildProcess();  // SIGKILL if still running
+  ~ChildProcess();  // SIGKILL if still running, then the sanitizer check
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
@@ -56,11 +59,15 @@ class ChildProcess {
   // Exit code (128+signal when killed), or nullopt if still running after timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   std::string log() const;
+  std::filesystem::path sanitizer_prefix() const;
 
  private:
+  void check_sanitizer_reports();
+
   pid_t pid_ = -1;
   std::optional<int> status_;
   std::filesystem::path log_file_;
+  bool reports_checked_ = false;
 };
 
 class PostgresServer {
