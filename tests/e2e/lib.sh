@@ -104,11 +104,17 @@ e2e_up() {
   log "up in $(($(now_ms) - t0)) ms"
 }
 
-# tenantryctl ARGS...: the built tenantryctl against the cluster's database, as tenantry_system.
-tenantryctl() {
-  SYSTEM_DATABASE_URL=postgresql://tenantry_system@127.0.0.1:$TENANTRY_PG_PORT/tenantry \
-    "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$@"
+# pg_url ROLE: ROLE's URL on the cluster's PostgreSQL, with its password file.
+pg_url() { "$E2E_ROOT/scripts/pg" url "$1" "$TENANTRY_PG_PORT" "$TENANTRY_VAR/secrets/pg"; }
+# psql_as ROLE ARGS...: psql on database tenantry as ROLE (never prompts).
+psql_as() {
+  local role=$1
+  shift
+  "$("$E2E_ROOT/scripts/pg" bindir)/psql" -X -q -tA -w "$(pg_url "$role")" "$@"
 }
+
+# tenantryctl ARGS...: the built tenantryctl against the cluster's database, as tenantry_system.
+tenantryctl() { SYSTEM_DATABASE_URL=$(pg_url tenantry_system) "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$@"; }
 
 # e2e_tenant SLUG [PLAN]: creates a tenant (plan free by default); prints its id.
 e2e_tenant() {

@@ -185,9 +185,11 @@ bool tcp_accepts(unsigned short port) {
 }  // namespace
 
 PostgresServer::PostgresServer() : port_(free_port()) {
-  run_or_throw((source_dir() / "scripts/pg").string() + " init " + (dir_.path() / "data").string());
+  run_or_throw((source_dir() / "scripts/pg").string() + " init " + (dir_.path() / "data").string() +
+               " " + secrets_dir().string());
   start();
-  run_or_throw((source_dir() / "scripts/pg").string() + " bootstrap " + std::to_string(port_));
+  run_or_throw((source_dir() / "scripts/pg").string() + " bootstrap " + std::to_string(port_) +
+               " " + secrets_dir().string());
 }
 
 void PostgresServer::start() {
@@ -211,20 +213,33 @@ void PostgresServer::stop() {
 
 std::string PostgresServer::log() const { return process_->log(); }
 
-std::string PostgresServer::url() const {
-  return "postgresql://tenantry_app@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+namespace {
+
+// What `scripts/pg url` prints: the role's URL with its password file.
+std::string role_url(const PostgresServer& pg, const std::string& role,
+                     const std::string& database) {
+  return "postgresql://" + role + "@127.0.0.1:" + std::to_string(pg.port()) + "/" + database +
+         "?passfile=" + (pg.secrets_dir() / (role + ".pgpass")).string();
 }
 
+}  // namespace
+
+std::string PostgresServer::url() const { return role_url(*this, "tenantry_app", "tenantry"); }
+
 std::string PostgresServer::owner_url() const {
-  return "postgresql://tenantry_owner@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+  return role_url(*this, "tenantry_owner", "tenantry");
 }
 
 std::string PostgresServer::system_url() const {
-  return "postgresql://tenantry_system@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+  return role_url(*this, "tenantry_system", "tenantry");
+}
+
+std::string PostgresServer::superuser_url(const std::string& database) const {
+  return role_url(*this, "postgres", database);
 }
 
 void PostgresServer::migrate() const {
-  run_or_throw("MIGRATE_DATABASE_URL=" + owner_url() + " " +
+  run_or_throw("MIGRATE_DATABASE_URL='" + owner_url() + "' " +
                (binary_dir() / "bin/tenantry-migrate").string() + " up --dir " +
                (source_dir() / "migrations").string() + " >/dev/null");
 }

@@ -74,6 +74,9 @@ class PostgresServer {
  public:
   // initdb, start, then scripts/pg bootstrap (roles tenantry_owner,
   // tenantry_app and tenantry_system, database tenantry). The schema is not migrated.
+  // Every role needs its password (scram-sha-256): each URL below names the
+  // role's password file (passfile=), made by scripts/pg in the server's
+  // temporary directory.
   PostgresServer();
   void start();  // restart after stop(), same data and port
   void stop();   // fast shutdown, waits for exit
@@ -81,6 +84,9 @@ class PostgresServer {
   std::string url() const;         // database "tenantry" as the application role
   std::string owner_url() const;   // database "tenantry" as the schema owner (migrations)
   std::string system_url() const;  // database "tenantry" as tenantry_system (BYPASSRLS)
+  std::string superuser_url(const std::string& database = "tenantry") const;  // as postgres
+  // The directory of the roles' password files (<role>.pgpass).
+  std::filesystem::path secrets_dir() const { return dir_.path() / "secrets"; }
   // Runs tenantry-migrate up with the repository's migrations; throws on failure.
   void migrate() const;
   std::string log() const;  // the server's log (connections are logged)
