@@ -239,9 +239,11 @@ std::string PostgresServer::superuser_url(const std::string& database) const {
 }
 
 void PostgresServer::migrate() const {
-  run_or_throw("MIGRATE_DATABASE_URL='" + owner_url() + "' " +
-               (binary_dir() / "bin/tenantry-migrate").string() + " up --dir " +
-               (source_dir() / "migrations").string() + " >/dev/null");
+  // A ChildProcess, not system(): its sanitizer reports are checked too.
+  ChildProcess run({(binary_dir() / "bin/tenantry-migrate").string(), "up", "--dir",
+                    (source_dir() / "migrations").string()},
+                   {{"MIGRATE_DATABASE_URL", owner_url()}}, dir_.path() / "migrate.log");
+  if (run.wait(60s) != 0) throw std::runtime_error("tenantry-migrate up failed:\n" + run.log());
 }
 
 fs::path make_test_ca(const fs::path& dir) {
