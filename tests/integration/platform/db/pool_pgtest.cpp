@@ -138,7 +138,10 @@ TEST_F(PoolTest, AWaiterGetsTheConnectionReleasedWithinTheTimeout) {
       },
       asio::detached);
   auto waiter_pid = run([&]() -> asio::awaitable<db::Result<std::string>> {
-    co_await sleep_for(20ms);  // the holder has the connection by now
+    // Until the holder has the connection: opening it is a SCRAM exchange
+    // (4096 PBKDF2 rounds on each side), several ms on a loaded machine, so
+    // a fixed 20 ms was not always enough.
+    for (int i = 0; i < 200 && pool.counts().in_use == 0; ++i) co_await sleep_for(5ms);
     EXPECT_EQ(pool.counts().in_use, 1u);
     co_return co_await scalar(pool, "SELECT pg_backend_pid()");
   }());
