@@ -51,4 +51,17 @@ std::size_t fail_on_sanitizer_reports(const fs::path& prefix, const std::string&
   return reports.size();
 }
 
+std::size_t fail_on_ubsan_reports_in_log(const fs::path& log, const std::string& what) {
+  std::ifstream in(log);
+  std::size_t found = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(": runtime error: ") == std::string::npos) continue;
+    ++found;
+    ADD_FAILURE() << what << " made an UndefinedBehaviorSanitizer report, in " << log.string()
+                  << ":\n"
+                  << line;
+  }
+  return found;
+}
+
 }  // namespace tenantry::testing

@@ -27,4 +27,11 @@ std::vector<std::filesystem::path> sanitizer_reports(const std::filesystem::path
 // holding the report's text. Returns how many there were.
 std::size_t fail_on_sanitizer_reports(const std::filesystem::path& prefix, const std::string& what);
 
+// UBSan's reports in a child's log (stdout and stderr). GCC 12's UBSan,
+// linked beside ASan here, ignores log_path (in ASAN_OPTIONS and in
+// UBSAN_OPTIONS alike: measured, it writes to stderr), so its reports
+// ("<file>:<line>:<col>: runtime error: ...") are found in the log instead.
+// A failure per report line, as above; returns how many there were.
+std::size_t fail_on_ubsan_reports_in_log(const std::filesystem::path& log, const std::string& what);
+
 }  // namespace tenantry::testing

@@ -128,8 +128,9 @@ fs::path ChildProcess::sanitizer_prefix() const { return log_file_.string() + ".
 void ChildProcess::check_sanitizer_reports() {
   if (reports_checked_) return;
   reports_checked_ = true;
-  fail_on_sanitizer_reports(sanitizer_prefix(), "child process " + std::to_string(pid_) + " (log " +
-                                                    log_file_.string() + ")");
+  auto what = "child process " + std::to_string(pid_) + " (log " + log_file_.string() + ")";
+  fail_on_sanitizer_reports(sanitizer_prefix(), what);
+  fail_on_ubsan_reports_in_log(log_file_, what);
 }
 
 void ChildProcess::signal(int signo) {

@@ -1,5 +1,5 @@
 // A child process that makes a sanitizer report, for sanitizer_reports_test.
-// Built with ASan it reads past a heap buffer, and the runtime reports it.
+// Built with ASan it reads freed memory, and the runtime reports it.
 // Built without, it does what the runtime would, so the check is exercised
 // in every build: writes a report to the log_path that ASAN_OPTIONS gives it
 // (the file <log_path>.<pid>), then exits 1. It first prints its
@@ -15,10 +15,12 @@ int main(int argc, char**) {
   std::printf("ASAN_OPTIONS=%s\n", options ? options : "");
   std::fflush(stdout);
 #if defined(__SANITIZE_ADDRESS__)
-  auto* numbers = new int[4]{};
-  volatile int past_the_end = numbers[argc + 3];  // heap-buffer-overflow
-  std::printf("%d\n", past_the_end);
-  delete[] numbers;
+  // A use after free: ASan's report. (An out-of-bounds load would be caught
+  // first by UBSan's object-size check, which writes to stderr.)
+  auto* number = new int(argc);
+  delete number;
+  volatile int freed = *number;  // heap-use-after-free
+  std::printf("%d\n", freed);
   return 0;
 #else
   std::string all = options ? options : "", log_path;

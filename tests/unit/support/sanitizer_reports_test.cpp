@@ -56,6 +56,16 @@ TEST(SanitizerReports, AChildThatReportsFailsTheTestWhenItHasExited) {
   child.reset();  // checked once: no second failure at destruction
 }
 
+TEST(SanitizerReports, AnUbsanReportInAChildsLogFailsTheTest) {
+  TempDir dir;
+  std::optional<ChildProcess> child;
+  child.emplace(std::vector<std::string>{"/bin/sh", "-c",
+                                         "echo 'x.cpp:3:9: runtime error: signed integer "
+                                         "overflow' >&2; exit 1"},
+                std::map<std::string, std::string>{}, dir.path() / "ub.log");
+  EXPECT_NONFATAL_FAILURE(child->wait(30s), "signed integer overflow");
+}
+
 TEST(SanitizerReports, AChildStillRunningIsCheckedAtDestruction) {
   TempDir dir;
   std::optional<ChildProcess> child;
