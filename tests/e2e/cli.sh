@@ -3,11 +3,12 @@
 # `status` reports health; a deploy whose new replica never becomes ready
 # stops with a message, keeps that replica out of rotation and the others
 # serving, and the next good deploy recovers; `down` stops everything and
-# keeps the data; `up` brings it back.
+# keeps the data; `up` brings it back. PostgreSQL refuses every role that
+# comes without its password.
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_up 3
-psql_() { "$("$E2E_ROOT/scripts/pg" bindir)/psql" -X -q -tA -h 127.0.0.1 -p "$TENANTRY_PG_PORT" -U postgres -d tenantry -c "$1"; }
+psql_() { psql_as postgres -c "$1"; }
 pids() { local i; for i in 1 2 3; do sv_pid "api-$i"; done | tr '\n' ' '; }
 all_ok() { # 20 requests through HAProxy, all 200
   local k code
@@ -23,6 +24,19 @@ if tenantry frobnicate 2>/dev/null; then fail "an unknown command succeeded"; fi
 log "status of a healthy cluster"
 tenantry status | sed 's/^/    status| /'
 [ "${PIPESTATUS[0]}" = 0 ] || fail "./tenantry status exited non-zero on a healthy cluster"
+
+log "PostgreSQL wants each role's password; the password files are the owner's only"
+PSQL=$("$E2E_ROOT/scripts/pg" bindir)/psql
+empty=$TENANTRY_VAR/empty.pgpass
+(umask 077 && : >"$empty")
+for role in postgres tenantry_system tenantry_owner tenantry_app; do
+  out=$("$PSQL" -X -w "postgresql://$role@127.0.0.1:$TENANTRY_PG_PORT/tenantry?passfile=$empty" -c 'SELECT 1' 2>&1) &&
+    fail "$role connected without a password: $out"
+  grep -q 'no password supplied' <<<"$out" || fail "$role without a password: unexpected answer: $out"
+  [ "$(psql_as "$role" -c 'SELECT current_user')" = "$role" ] || fail "$role cannot connect with its password file"
+  [ "$(stat -c %a "$TENANTRY_VAR/secrets/pg/$role.pgpass")" = 600 ] || fail "secrets/pg/$role.pgpass is not mode 600"
+done
+"$("$E2E_ROOT/scripts/pg" bindir)/pg_isready" -q -h 127.0.0.1 -p "$TENANTRY_PG_PORT" || fail "pg_isready needs no password, yet failed"
 
 log "rerunning up changes nothing"
 before=$(pids)

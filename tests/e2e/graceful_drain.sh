@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # E2E: SIGTERM drains a replica. A slow request in flight when the signal
 # comes completes with 200; /readyz turns 503 at once so HAProxy takes the
-# replica out; the process exits 0 by itself. Checked on a replica directly,
-# then through HAProxy (no request of a draining replica is cut).
+# replica out; the process exits 0 by itself. Checked on a replica directly
+# (the test-only /v1/test/sleep, which HAProxy refuses), then through HAProxy
+# with an ordinary route, GET /v1/users, made slow by a lock on its table (no
+# request of a draining replica is cut).
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 SLOW_MS=4000
@@ -51,7 +53,7 @@ poll 5 "the slow request to be in flight on api-1" in_flight 1
 drain_and_check 1 direct
 [ "$(sv_state api-1)" = EXITED ] || fail "api-1 is $(sv_state api-1) after a clean exit: expected EXITED (not restarted)"
 
-log "2. through HAProxy"
+log "2. through HAProxy, with an ordinary route"
 busy_server() { # the one server of backend api with a session
   local s
   for s in api2 api3; do
@@ -59,12 +61,27 @@ busy_server() { # the one server of backend api with a session
   done
   return 1
 }
-slow_request via_haproxy "$HTTPS/v1/test/sleep?ms=$SLOW_MS"
+users_locked() { [ "$(psql_as postgres -c "SELECT count(*) FROM pg_locks WHERE relation = 'users'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ]; }
+created=$(tenantryctl tenant create --slug drain --name Drain --owner-email owner@drain.example) ||
+  fail "tenantryctl tenant create failed"
+token=$(e2e_sign_in drain owner@drain.example "$(sed -n 's/^password //p' <<<"$created")")
+# The owner's GET /v1/users reads table users: it waits while a superuser
+# session holds that table locked for SLOW_MS (under the replicas' 5 s
+# statement timeout), then answers 200.
+psql_as postgres -c "BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($SLOW_MS / 1000.0); COMMIT;" >/dev/null &
+E2E_BG_PIDS+=($!)
+LOCK_PID=$!
+poll 5 "the lock on table users" users_locked
+curl -sk -o /dev/null -m 30 -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" \
+  "$HTTPS/v1/users" >"$TENANTRY_VAR/via_haproxy.code" 2>/dev/null &
+E2E_BG_PIDS+=($!)
+SLOW_PID=$!
 poll 5 "the slow request to reach a replica through HAProxy" busy_server
 victim=$(busy_server)
 victim=${victim#api}
 load_start during_drain -c2 "$HTTPS/v1/ping"
 drain_and_check "$victim" via_haproxy
+wait "$LOCK_PID" || fail "the session that held the lock failed"
 server_down "api$victim" || fail "HAProxy still sees api$victim as $(hap_status "api$victim") after it exited"
 load_stop during_drain 50
 n5xx=$(haproxy_5xx)

@@ -3,9 +3,12 @@
 # trusted (the replica logs the real peer); a valid client X-Request-ID comes
 # back unchanged and is in the replica's and HAProxy's log lines; an invalid
 # or missing one is replaced by a generated id, a different one per request;
-# plain HTTP answers 301 to HTTPS; HTTPS responses carry HSTS.
+# plain HTTP answers 301 to HTTPS on the configured public host, whatever the
+# Host header says; HTTPS responses carry HSTS; the replicas' test-only
+# routes are refused by HAProxy; maxconn is what the settings say.
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
+export TENANTRY_PUBLIC_HOST=tenantry.test TENANTRY_HAPROXY_MAXCONN=1234 TENANTRY_HAPROXY_SERVER_MAXCONN=77
 e2e_up 3
 
 # request ARGS...: GET through HAProxy; sets CODE and RID (response X-Request-ID) and HEADERS.
@@ -60,10 +63,40 @@ request "$HTTPS/v1/ping" -H "X-Request-ID: $edge" # health probes are not access
 [ "$RID" = "$edge" ] || fail "a 128-character X-Request-ID came back as '$RID' (${#RID} characters)"
 poll 5 "a replica's log line with the 128-character id" has_replica_log_line "$edge"
 
-log "plain HTTP redirects to HTTPS"
-resp=$(curl -s -o /dev/null -D - -m 5 "http://127.0.0.1:$TENANTRY_HTTP_PORT/v1/ping?a=1")
-code=$(awk 'NR == 1 {print $2}' <<<"$resp")
-location=$(awk 'tolower($1) == "location:" {print $2}' <<<"$resp" | tr -d '\r')
-[ "$code" = 301 ] || fail "HTTP answered $code, not 301"
-[ "$location" = "https://127.0.0.1:$TENANTRY_HTTPS_PORT/v1/ping?a=1" ] || fail "HTTP redirects to '$location'"
-log "HTTP 301 -> $location"
+log "plain HTTP redirects to HTTPS on TENANTRY_PUBLIC_HOST, whatever the Host header"
+want="https://tenantry.test:$TENANTRY_HTTPS_PORT/v1/ping?a=1"
+for host in "" "evil.example" "evil.example:$TENANTRY_HTTPS_PORT" "tenantry.test.evil.example"; do
+  resp=$(curl -s -o /dev/null -D - -m 5 ${host:+-H "Host: $host"} "http://127.0.0.1:$TENANTRY_HTTP_PORT/v1/ping?a=1")
+  code=$(awk 'NR == 1 {print $2}' <<<"$resp")
+  location=$(awk 'tolower($1) == "location:" {print $2}' <<<"$resp" | tr -d '\r')
+  [ "$code" = 301 ] || fail "HTTP with Host '${host:-curl default}' answered $code, not 301"
+  [ "$location" = "$want" ] || fail "HTTP with Host '${host:-curl default}' redirects to '$location', not $want"
+  log "Host '${host:-curl default}': 301 -> $location"
+done
+# HTTP/1.0 without any Host header.
+location=$(printf 'GET /x HTTP/1.0\r\n\r\n' | socat -t 5 - "TCP:127.0.0.1:$TENANTRY_HTTP_PORT" |
+  awk 'tolower($1) == "location:" {print $2}' | tr -d '\r')
+[ "$location" = "https://tenantry.test:$TENANTRY_HTTPS_PORT/x" ] || fail "HTTP/1.0 without Host redirects to '$location'"
+
+log "the replicas' test-only routes: served by a replica, refused by HAProxy"
+[ "$(http_code "http://127.0.0.1:$(api_port 1)/v1/test/noop")" = 200 ] ||
+  fail "api-1 does not serve /v1/test/noop directly (the e2e cluster enables test endpoints)"
+haproxy_refused() { grep "\"request_id\":\"$1\"" "$TENANTRY_VAR/log/haproxy.log" | grep -q '"server":"<NOSRV>"'; }
+for path in "/v1/test/sleep?ms=1" /v1/test/noop /v1/test/noop-authenticated //v1//test/noop /V1/Test/noop /v1/test; do
+  request "$HTTPS$path"
+  [ "$CODE" = 404 ] || fail "GET $path through HAProxy answered $CODE, not 404"
+  poll 5 "HAProxy's log line for $path (request $RID) to show it answered itself" haproxy_refused "$RID"
+  [ -z "$(replica_log_line "$RID")" ] || fail "GET $path reached a replica: $(replica_log_line "$RID")"
+done
+request "$HTTPS/v1/%74est/noop" # the replicas do not decode the path: no route either
+[ "$CODE" = 404 ] || fail "GET /v1/%74est/noop through HAProxy answered $CODE, not 404"
+log "every /v1/test/ path answered 404 by HAProxy itself"
+
+log "maxconn: global and per replica, as set"
+maxconn=$(hap "show info" | awk -F': ' '$1 == "Maxconn" {print $2}')
+[ "$maxconn" = 1234 ] || fail "HAProxy's Maxconn is '$maxconn', not TENANTRY_HAPROXY_MAXCONN=1234"
+for s in api1 api2 api3; do
+  slim=$(hap_stat api "$s" slim)
+  [ "$slim" = 77 ] || fail "$s's maxconn (slim) is '$slim', not TENANTRY_HAPROXY_SERVER_MAXCONN=77"
+done
+log "Maxconn $maxconn, each replica's $slim"

@@ -12,7 +12,7 @@ e2e_up 2
 KEYS=$TENANTRY_VAR/secrets/keys
 CTL=$TENANTRY_BUILD_DIR/bin/tenantryctl
 TENANT=$(e2e_tenant rotation)
-mint() { "$CTL" token mint --dir "$KEYS" --tenant "$TENANT" --subject e2e-user --roles member; }
+mint() { tenantryctl token mint --dir "$KEYS" --tenant "$TENANT" --subject e2e-user --roles member; } # recorded as a secret
 # me_code TOKEN PORT: /v1/me on one replica directly.
 me_code() {
   curl -s -o /dev/null -m 5 -w '%{http_code}' -H "Authorization: Bearer $1" \

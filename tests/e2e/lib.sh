@@ -3,7 +3,9 @@
 # loopback ports, the binary CTest built (TENANTRY_BUILD_DIR), test endpoints
 # on. The cluster is torn down and the directory removed when the test exits;
 # on failure the logs' tails are printed first. A test never skips: a service
-# that does not start is a failure.
+# that does not start is a failure. Before the directory goes, every log line
+# the cluster wrote is searched for the secrets the test used (e2e_secret):
+# one found fails the test.
 set -euo pipefail
 shopt -u patsub_replacement 2>/dev/null || true
 
@@ -20,7 +22,8 @@ export TENANTRY_WAIT_SECS=${TENANTRY_WAIT_SECS:-60}
 # Settings of a developer's own cluster must not leak into the test's.
 unset TENANTRY_VAR TENANTRY_LB_ADDR TENANTRY_THREADS TENANTRY_SHUTDOWN_TIMEOUT_MS \
   TENANTRY_IDLE_TIMEOUT_MS TENANTRY_READ_TIMEOUT_MS TENANTRY_MAX_HEADER_BYTES \
-  TENANTRY_MAX_BODY_BYTES TENANTRY_MAX_INFLIGHT
+  TENANTRY_MAX_BODY_BYTES TENANTRY_MAX_INFLIGHT TENANTRY_PUBLIC_HOST TENANTRY_HAPROXY_MAXCONN \
+  TENANTRY_HAPROXY_SERVER_MAXCONN
 
 E2E_BG_PIDS=()
 E2E_CLEANUP_HOOKS=() # commands e2e_cleanup runs first
@@ -81,6 +84,8 @@ e2e_up() {
   TENANTRY_VAR=$(mktemp -d /tmp/tenantry-e2e.XXXXXX)
   export TENANTRY_VAR
   chmod 755 "$TENANTRY_VAR" # PostgreSQL runs as nobody when we are root
+  E2E_SECRETS_FILE=$TENANTRY_VAR/e2e-secrets # not under log/: what the scan looks for
+  (umask 077 && : >"$E2E_SECRETS_FILE")
   trap e2e_cleanup EXIT
   # free_ports runs in a subshell: the caller records what it chose.
   local p i
@@ -104,10 +109,43 @@ e2e_up() {
   log "up in $(($(now_ms) - t0)) ms"
 }
 
-# tenantryctl ARGS...: the built tenantryctl against the cluster's database, as tenantry_system.
+# pg_url ROLE: ROLE's URL on the cluster's PostgreSQL, with its password file.
+pg_url() { "$E2E_ROOT/scripts/pg" url "$1" "$TENANTRY_PG_PORT" "$TENANTRY_VAR/secrets/pg"; }
+# psql_as ROLE ARGS...: psql on database tenantry as ROLE (never prompts).
+psql_as() {
+  local role=$1
+  shift
+  "$("$E2E_ROOT/scripts/pg" bindir)/psql" -X -q -tA -w "$(pg_url "$role")" "$@"
+}
+
+# tenantryctl ARGS...: the built tenantryctl against the cluster's database,
+# as tenantry_system. The tokens it mints and the passwords it prints are
+# recorded as secrets.
 tenantryctl() {
-  SYSTEM_DATABASE_URL=postgresql://tenantry_system@127.0.0.1:$TENANTRY_PG_PORT/tenantry \
-    "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$@"
+  local out rc=0
+  out=$(SYSTEM_DATABASE_URL=$(pg_url tenantry_system) "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$@") || rc=$?
+  case "${1:-} ${2:-}" in
+    "token mint") e2e_secret "$out" ;;
+    "tenant create") e2e_secret "$(sed -n 's/^password //p' <<<"$out")" ;;
+  esac
+  [ -z "$out" ] || printf '%s\n' "$out"
+  return "$rc"
+}
+
+# e2e_sign_in SLUG EMAIL PASSWORD: a password sign-in through HAProxy; prints
+# the access token. The password (on curl's standard input, not in its argv)
+# and both tokens are recorded as secrets.
+e2e_sign_in() {
+  local body access refresh
+  e2e_secret "$3"
+  body=$(printf '%s' "$3" | curl -sk -m 10 --data-urlencode grant_type=password \
+    --data-urlencode "tenant=$1" --data-urlencode "username=$2" --data-urlencode "password@-" \
+    "$HTTPS/v1/auth/token") || fail "the sign-in of $2 did not answer"
+  access=$(sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' <<<"$body")
+  refresh=$(sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' <<<"$body")
+  e2e_secret "$access" "$refresh"
+  [ -n "$access" ] && [ -n "$refresh" ] || fail "the sign-in of $2 got no tokens: $body"
+  printf '%s\n' "$access"
 }
 
 # e2e_tenant SLUG [PLAN]: creates a tenant (plan free by default); prints its id.
@@ -116,6 +154,83 @@ e2e_tenant() {
   out=$(tenantryctl tenant create --slug "$1" --name "$1" --owner-email "owner@$1.example" \
     --plan "${2:-free}") || fail "tenantryctl tenant create $1 failed"
   sed -n 's/^tenant //p' <<<"$out"
+}
+
+# ---------------------------------------------------------------- secrets in logs
+
+# e2e_secret VALUE...: records secrets the test obtained or sent (tokens,
+# passwords, client secrets). A file, not a variable: callers often run in a
+# subshell ($(...)). Values shorter than 8 characters are not secrets of ours.
+e2e_secret() {
+  local v
+  for v; do
+    ((${#v} >= 8)) && printf '%s\n' "$v" >>"$E2E_SECRETS_FILE"
+  done
+  return 0
+}
+
+# e2e_scan_logs SECRETS_FILE DIR: every file under DIR, line by line, for each
+# secret of SECRETS_FILE (a JWT's signature also on its own: a cut token still
+# leaks it) and for anything shaped like a bearer token or a JWT, recorded or
+# not. Prints FILE:LINE and what was found (a secret's first 4 characters
+# only), exit 1 if anything was. "scanned N lines" goes to stderr.
+e2e_scan_logs() {
+  local secrets=$1 dir=$2 patterns hits line match rc=0
+  patterns=$(mktemp /tmp/tenantry-e2e-scan.XXXXXX)
+  awk 'length($0) >= 8 { print; if (split($0, p, ".") == 3 && length(p[3]) >= 16) print p[3] }' \
+    "$secrets" | sort -u >"$patterns"
+  printf 'scanned %s lines in %s files of %s\n' "$(find "$dir" -type f -exec cat {} + | wc -l)" \
+    "$(find "$dir" -type f | wc -l)" "$dir" >&2
+  if [ -s "$patterns" ] && hits=$(grep -rnoF -f "$patterns" "$dir"); then
+    while IFS= read -r line; do
+      match=${line##*:} # FILE:LINE:MATCH; our secrets hold no colon
+      printf '%s: a secret the test used (%.4s..., %s characters)\n' "${line%:*}" "$match" "${#match}"
+    done <<<"$hits"
+    rc=1
+  fi
+  if hits=$(grep -rnoE 'eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}|[Bb]earer +[A-Za-z0-9._~+/-]{16,}' "$dir"); then
+    while IFS= read -r line; do
+      printf '%s: something shaped like a token (%.12s...)\n' "$(cut -d: -f1,2 <<<"$line")" "$(cut -d: -f3- <<<"$line")"
+    done <<<"$hits"
+    rc=1
+  fi
+  rm -f "$patterns"
+  return "$rc"
+}
+
+# e2e_check_logs: the cluster's logs hold none of the run's secrets (those
+# recorded, and the cluster's own: Redis and PostgreSQL passwords, the
+# signing key). A canary planted in the log directory must be found, or the
+# scan itself is broken.
+e2e_check_logs() {
+  local canary found f
+  [ -d "$TENANTRY_VAR/log" ] && [ -n "${E2E_SECRETS_FILE:-}" ] || return 0
+  [ ! -s "$TENANTRY_VAR/secrets/redis-password" ] || e2e_secret "$(<"$TENANTRY_VAR/secrets/redis-password")"
+  for f in "$TENANTRY_VAR"/secrets/pg/*.pgpass; do
+    [ -s "$f" ] && e2e_secret "$(cut -d: -f5- "$f")"
+  done
+  for f in "$TENANTRY_VAR"/secrets/keys/*.pem; do
+    [ -s "$f" ] && e2e_secret $(grep -v -- '-----' "$f")
+  done
+  canary=e2e-canary-$(openssl rand -hex 16)
+  e2e_secret "$canary"
+  printf '{"msg":"planted by e2e_check_logs","password":"%s"}\n' "$canary" >"$TENANTRY_VAR/log/e2e-canary.log"
+  found=$(e2e_scan_logs "$E2E_SECRETS_FILE" "$TENANTRY_VAR/log") && {
+    echo "the log scan did not find the canary it planted: the scan is broken" >&2
+    return 1
+  }
+  rm -f "$TENANTRY_VAR/log/e2e-canary.log"
+  grep -q '/e2e-canary.log:1: a secret' <<<"$found" || {
+    printf '%s\n' "$found" >&2
+    echo "the log scan did not find the canary it planted: the scan is broken" >&2
+    return 1
+  }
+  found=$(grep -v '/e2e-canary.log:' <<<"$found" || true)
+  if [ -n "$found" ]; then
+    printf 'secrets in the logs:\n%s\n' "$found" >&2
+    return 1
+  fi
+  log "no secret in the logs ($(sort -u "$E2E_SECRETS_FILE" | wc -l) checked, the planted canary found)"
 }
 
 e2e_cleanup() {
@@ -141,6 +256,8 @@ e2e_cleanup() {
       sleep 2
       kill -KILL -- "-$pid" 2>/dev/null
     fi
+    # After down: the replicas' last lines are written.
+    e2e_check_logs || { log "FAIL: a secret is in the logs (above)"; rc=1; }
     if [ "${TENANTRY_E2E_KEEP:-0}" = 1 ]; then
       echo "kept $TENANTRY_VAR (TENANTRY_E2E_KEEP=1)"
     else

@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/sanitizer_reports.h"
+
 extern char** environ;
 
 namespace tenantry::testing {
@@ -74,6 +76,7 @@ TempDir::~TempDir() {
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
                            fs::path log_file)
     : log_file_(std::move(log_file)) {
+  for (auto& [name, value] : sanitizer_log_environment(sanitizer_prefix(), env)) env[name] = value;
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry = *e;
@@ -107,6 +110,7 @@ ChildProcess::~ChildProcess() {
     ::kill(pid_, SIGKILL);
     wait(5s);
   }
+  check_sanitizer_reports();
 }
 
 bool ChildProcess::running() {
@@ -115,7 +119,18 @@ bool ChildProcess::running() {
   pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == 0) return true;
   status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  check_sanitizer_reports();  // the child wrote its last report before it exited
   return false;
+}
+
+fs::path ChildProcess::sanitizer_prefix() const { return log_file_.string() + ".sanitizer"; }
+
+void ChildProcess::check_sanitizer_reports() {
+  if (reports_checked_) return;
+  reports_checked_ = true;
+  auto what = "child process " + std::to_string(pid_) + " (log " + log_file_.string() + ")";
+  fail_on_sanitizer_reports(sanitizer_prefix(), what);
+  fail_on_ubsan_reports_in_log(log_file_, what);
 }
 
 void ChildProcess::signal(int signo) {
@@ -171,9 +186,11 @@ bool tcp_accepts(unsigned short port) {
 }  // namespace
 
 PostgresServer::PostgresServer() : port_(free_port()) {
-  run_or_throw((source_dir() / "scripts/pg").string() + " init " + (dir_.path() / "data").string());
+  run_or_throw((source_dir() / "scripts/pg").string() + " init " + (dir_.path() / "data").string() +
+               " " + secrets_dir().string());
   start();
-  run_or_throw((source_dir() / "scripts/pg").string() + " bootstrap " + std::to_string(port_));
+  run_or_throw((source_dir() / "scripts/pg").string() + " bootstrap " + std::to_string(port_) +
+               " " + secrets_dir().string());
 }
 
 void PostgresServer::start() {
@@ -197,22 +214,37 @@ void PostgresServer::stop() {
 
 std::string PostgresServer::log() const { return process_->log(); }
 
-std::string PostgresServer::url() const {
-  return "postgresql://tenantry_app@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+namespace {
+
+// What `scripts/pg url` prints: the role's URL with its password file.
+std::string role_url(const PostgresServer& pg, const std::string& role,
+                     const std::string& database) {
+  return "postgresql://" + role + "@127.0.0.1:" + std::to_string(pg.port()) + "/" + database +
+         "?passfile=" + (pg.secrets_dir() / (role + ".pgpass")).string();
 }
 
+}  // namespace
+
+std::string PostgresServer::url() const { return role_url(*this, "tenantry_app", "tenantry"); }
+
 std::string PostgresServer::owner_url() const {
-  return "postgresql://tenantry_owner@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+  return role_url(*this, "tenantry_owner", "tenantry");
 }
 
 std::string PostgresServer::system_url() const {
-  return "postgresql://tenantry_system@127.0.0.1:" + std::to_string(port_) + "/tenantry";
+  return role_url(*this, "tenantry_system", "tenantry");
+}
+
+std::string PostgresServer::superuser_url(const std::string& database) const {
+  return role_url(*this, "postgres", database);
 }
 
 void PostgresServer::migrate() const {
-  run_or_throw("MIGRATE_DATABASE_URL=" + owner_url() + " " +
-               (binary_dir() / "bin/tenantry-migrate").string() + " up --dir " +
-               (source_dir() / "migrations").string() + " >/dev/null");
+  // A ChildProcess, not system(): its sanitizer reports are checked too.
+  ChildProcess run({(binary_dir() / "bin/tenantry-migrate").string(), "up", "--dir",
+                    (source_dir() / "migrations").string()},
+                   {{"MIGRATE_DATABASE_URL", owner_url()}}, dir_.path() / "migrate.log");
+  if (run.wait(60s) != 0) throw std::runtime_error("tenantry-migrate up failed:\n" + run.log());
 }
 
 fs::path make_test_ca(const fs::path& dir) {

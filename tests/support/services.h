@@ -43,10 +43,13 @@ class TempDir {
 class ChildProcess {
  public:
   // Starts argv[0] with `env` added to the current environment; stdout and
-  // stderr go to `log_file`.
+  // stderr go to `log_file`. Sanitizer reports go to `log_file`.sanitizer.<pid>
+  // (ASAN_OPTIONS and UBSAN_OPTIONS get log_path appended), and any there is
+  // a test failure once the child has exited (seen by running() or wait())
+  // or at destruction.
   ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
                std::filesystem::path log_file);
-  ~ChildProcess();  // SIGKILL if still running
+  ~ChildProcess();  // SIGKILL if still running, then the sanitizer check
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
@@ -56,17 +59,24 @@ class ChildProcess {
   // Exit code (128+signal when killed), or nullopt if still running after timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   std::string log() const;
+  std::filesystem::path sanitizer_prefix() const;
 
  private:
+  void check_sanitizer_reports();
+
   pid_t pid_ = -1;
   std::optional<int> status_;
   std::filesystem::path log_file_;
+  bool reports_checked_ = false;
 };
 
 class PostgresServer {
  public:
   // initdb, start, then scripts/pg bootstrap (roles tenantry_owner,
   // tenantry_app and tenantry_system, database tenantry). The schema is not migrated.
+  // Every role needs its password (scram-sha-256): each URL below names the
+  // role's password file (passfile=), made by scripts/pg in the server's
+  // temporary directory.
   PostgresServer();
   void start();  // restart after stop(), same data and port
   void stop();   // fast shutdown, waits for exit
@@ -74,6 +84,9 @@ class PostgresServer {
   std::string url() const;         // database "tenantry" as the application role
   std::string owner_url() const;   // database "tenantry" as the schema owner (migrations)
   std::string system_url() const;  // database "tenantry" as tenantry_system (BYPASSRLS)
+  std::string superuser_url(const std::string& database = "tenantry") const;  // as postgres
+  // The directory of the roles' password files (<role>.pgpass).
+  std::filesystem::path secrets_dir() const { return dir_.path() / "secrets"; }
   // Runs tenantry-migrate up with the repository's migrations; throws on failure.
   void migrate() const;
   std::string log() const;  // the server's log (connections are logged)
