@@ -92,11 +92,17 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-// A trusted proxy's network: an address and how many leading bits must match.
+// A trusted proxy's network, in IPv6 form (an IPv4 network as its
+// v4-mapped range): one comparison per request, no allocation.
 struct ProxyNetwork {
-  asio::ip::address address;
+  asio::ip::address_v6::bytes_type bytes;
   unsigned prefix;
 };
+
+asio::ip::address_v6 as_v6(const asio::ip::address& address) {
+  return address.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4())
+                         : address.to_v6();
+}
 
 std::optional<ProxyNetwork> parse_network(std::string_view text) {
   auto slash = text.find('/');
@@ -113,29 +119,13 @@ std::optional<ProxyNetwork> parse_network(std::string_view text) {
     prefix = static_cast<unsigned>(std::stoul(std::string(digits)));
     if (prefix > max) return std::nullopt;
   }
-  return ProxyNetwork{address, prefix};
+  return ProxyNetwork{as_v6(address).to_bytes(), prefix + (128 - max)};
 }
 
-bool in_network(const asio::ip::address& peer, const ProxyNetwork& network) {
-  auto bytes = [](const asio::ip::address& a) {
-    std::vector<unsigned char> out;
-    if (a.is_v4()) {
-      auto b = a.to_v4().to_bytes();
-      out.assign(b.begin(), b.end());
-    } else {
-      auto b = a.to_v6().to_bytes();
-      out.assign(b.begin(), b.end());
-    }
-    return out;
-  };
-  auto subject = peer;
-  if (peer.is_v6() && peer.to_v6().is_v4_mapped() && network.address.is_v4())
-    subject = asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6());
-  if (subject.is_v4() != network.address.is_v4()) return false;
-  auto a = bytes(subject), b = bytes(network.address);
+bool in_network(const asio::ip::address_v6::bytes_type& peer, const ProxyNetwork& network) {
   for (unsigned bit = 0; bit < network.prefix; ++bit) {
     unsigned mask = 0x80u >> (bit % 8);
-    if ((a[bit / 8] & mask) != (b[bit / 8] & mask)) return false;
+    if ((peer[bit / 8] & mask) != (network.bytes[bit / 8] & mask)) return false;
   }
   return true;
 }
@@ -147,8 +137,9 @@ std::string forwarded_client(std::string_view xff, const asio::ip::address& peer
                              const std::vector<ProxyNetwork>& trusted) {
   auto peer_text = peer.to_string();
   if (xff.empty()) return peer_text;
+  auto peer_bytes = as_v6(peer).to_bytes();
   bool is_trusted = false;
-  for (const auto& network : trusted) is_trusted = is_trusted || in_network(peer, network);
+  for (const auto& network : trusted) is_trusted = is_trusted || in_network(peer_bytes, network);
   if (!is_trusted) return peer_text;
   auto comma = xff.rfind(',');
   auto last = trim(comma == std::string_view::npos ? xff : xff.substr(comma + 1));

@@ -26,6 +26,13 @@ class GcraTest : public ::testing::Test {
     config.endpoint = redis::parse_url("REDIS_URL", url);
     return config;
   }
+  void refund_now(ratelimit::RateLimiter& limiter, const std::vector<ratelimit::Limit>& limits,
+                  const ratelimit::Decision& counted) {
+    run_coro(context_, [&]() -> asio::awaitable<int> {
+      co_await limiter.refund(limits, counted);
+      co_return 0;
+    }());
+  }
   std::vector<ratelimit::Decision> decide(ratelimit::RateLimiter& limiter,
                                           const ratelimit::Policy& policy,
                                           const std::string& subject, int times) {
@@ -96,12 +103,7 @@ TEST_F(GcraTest, ARefundGivesBackTheRequestItCounted) {
   ratelimit::RateLimiter limiter(client);
   std::vector<ratelimit::Limit> limits{{{"sign_in_address", 0.01, 2}, "{a:1}:ip"},
                                        {{"sign_in_account", 0.01, 3}, "{a:1}"}};
-  auto refund = [&](const ratelimit::Decision& counted) {
-    run_coro(context_, [&]() -> asio::awaitable<int> {
-      co_await limiter.refund(limits, counted);
-      co_return 0;
-    }());
-  };
+  auto refund = [&](const ratelimit::Decision& counted) { refund_now(limiter, limits, counted); };
   // Refunded attempts (right passwords) never run out...
   for (int i = 0; i < 10; ++i) {
     auto counted = run_coro(context_, limiter.decide(limits));
@@ -128,10 +130,7 @@ TEST_F(GcraTest, ARefundGoesWhereTheDecisionWasMade) {
   ASSERT_TRUE(first.allowed);
   ASSERT_TRUE(first.decided_locally);
   EXPECT_FALSE(run_coro(context_, limiter.decide(limits)).allowed);
-  run_coro(context_, [&]() -> asio::awaitable<int> {
-    co_await limiter.refund(limits, first);
-    co_return 0;
-  }());
+  refund_now(limiter, limits, first);
   EXPECT_TRUE(run_coro(context_, limiter.decide(limits)).allowed);
 }
 
