@@ -196,7 +196,7 @@ TEST_F(TenantLimitsTest, FailedSignInsLockTheAccountAlsoWithoutRedis) {
   for (int i = 0; i < 5; ++i) statuses.push_back(beta("wrong"));
   EXPECT_EQ(statuses, (std::vector<int>{400, 400, 400, 429, 429}));
   auto metrics = http_request(api_->admin_port(), "GET", "/metrics").body;
-  EXPECT_NE(metrics.find("tenantry_ratelimit_decisions_total{policy=\"failed_sign_in\",result="
+  EXPECT_NE(metrics.find("tenantry_ratelimit_decisions_total{policy=\"sign_in_address\",result="
                          "\"decided_locally\"}"),
             std::string::npos);
 }

@@ -6,11 +6,13 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace tenantry::db {
 namespace {
@@ -18,6 +20,9 @@ namespace {
 // Held for the whole run, so that replicas or jobs starting at once apply
 // each migration exactly once: the others wait, then find nothing to do.
 constexpr const char* kAdvisoryLockKey = "7262388541453580409";
+
+// How long a waiting run pauses between two tries of the lock, at most.
+constexpr std::chrono::milliseconds kLockPollCeiling{250};
 
 struct ResultDeleter {
   void operator()(PGresult* result) const { PQclear(result); }
@@ -111,8 +116,19 @@ Migrator::Migrator(std::string conninfo, std::vector<MigrationFile> files, Say s
   }
   PQsetNoticeProcessor(
       connection_->conn, [](void*, const char*) {}, nullptr);
-  connection_->exec("SELECT pg_advisory_lock(" + std::string(kAdvisoryLockKey) + ")", {},
-                    "advisory lock");
+  // Polled, never waited for inside a statement: a run blocked in
+  // pg_advisory_lock holds a snapshot, and CREATE INDEX CONCURRENTLY in the
+  // run that holds the lock waits for every such snapshot to end: a deadlock.
+  auto pause = std::chrono::milliseconds{5};
+  while (std::string_view(PQgetvalue(
+             connection_
+                 ->exec("SELECT pg_try_advisory_lock(" + std::string(kAdvisoryLockKey) + ")", {},
+                        "advisory lock")
+                 .get(),
+             0, 0)) != "t") {
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, kLockPollCeiling);
+  }
   connection_->exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
       " version integer PRIMARY KEY, name text NOT NULL, phase text NOT NULL,"
