@@ -35,6 +35,9 @@ http::Response oauth_error(unsigned status, std::string_view error) {
 
 // Longer passwords are refused before any hashing (argon2 takes any length).
 constexpr std::size_t kMaxPasswordBytes = 1024;
+// A token request's form: a password of kMaxPasswordBytes, a 320-byte
+// address and a slug, each percent-encoded three times over, with room left.
+constexpr std::size_t kTokenFormBytes = 8 * 1024;
 
 http::Response oauth_invalid_input(const http::Request&, const http::InvalidInput&) {
   return oauth_error(400, "invalid_request");
@@ -267,7 +270,10 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                  co_return co_await endpoint->client_credentials_grant(request);
                co_return oauth_error(400, "unsupported_grant_type");
              },
-             {.anonymous = true, .limit_by_client_ip = true, .refuse_input = oauth_invalid_input});
+             {.anonymous = true,
+              .limit_by_client_ip = true,
+              .refuse_input = oauth_invalid_input,
+              .max_body_bytes = kTokenFormBytes});
 
   // RFC 7009: revoking answers 200 whether or not the token was known.
   router.add("POST", "/v1/auth/revoke",
@@ -284,7 +290,10 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
                }
                co_return http::Response::json(200, "{}");
              },
-             {.anonymous = true, .limit_by_client_ip = true, .refuse_input = oauth_invalid_input});
+             {.anonymous = true,
+              .limit_by_client_ip = true,
+              .refuse_input = oauth_invalid_input,
+              .max_body_bytes = kTokenFormBytes});
 }
 
 }  // namespace tenantry::api

@@ -62,13 +62,15 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   limits.max_header_bytes = static_cast<std::size_t>(
       env.integer("TENANTRY_MAX_HEADER_BYTES", 16 * 1024, 1024, 1024 * 1024));
   limits.max_body_bytes = static_cast<std::size_t>(
-      env.integer("TENANTRY_MAX_BODY_BYTES", 1024 * 1024, 0, 1024 * 1024 * 1024));
+      env.integer("TENANTRY_MAX_BODY_BYTES", 64 * 1024, 1024, 1024 * 1024 * 1024));
   limits.read_timeout = env.millis("TENANTRY_READ_TIMEOUT_MS", milliseconds(10'000),
                                    milliseconds(100), milliseconds(600'000));
   limits.idle_timeout = env.millis("TENANTRY_IDLE_TIMEOUT_MS", milliseconds(75'000),
                                    milliseconds(100), milliseconds(3'600'000));
   limits.max_in_flight =
       static_cast<std::size_t>(env.integer("TENANTRY_MAX_INFLIGHT", 1024, 1, 1'000'000));
+  limits.max_connections =
+      static_cast<std::size_t>(env.integer("TENANTRY_MAX_CONNECTIONS", 4096, 1, 1'000'000));
   server.drain_delay = env.millis("TENANTRY_DRAIN_DELAY_MS", milliseconds(3'000), milliseconds(0),
                                   milliseconds(600'000));
   server.shutdown_timeout = env.millis("TENANTRY_SHUTDOWN_TIMEOUT_MS", milliseconds(20'000),
@@ -78,6 +80,7 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   database.connection.url = env.required("DATABASE_URL");
   database.connection.application_name = "tenantry-api";
   config.read_database_url = env.optional("DATABASE_READ_URL");
+  config.platform_database_url = env.optional("PLATFORM_DATABASE_URL");
   database.max_size = static_cast<std::size_t>(
       env.integer("TENANTRY_DB_POOL_MAX", std::max<std::int64_t>(16, server.threads), 1, 10'000));
   database.min_size = static_cast<std::size_t>(

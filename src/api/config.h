@@ -25,6 +25,11 @@ struct ApiConfig {
   // DATABASE_READ_URL: read-only transactions go there, with the same pool
   // settings; unset, they go to the primary.
   std::optional<std::string> read_database_url;
+  // PLATFORM_DATABASE_URL: the role of the operator routes (creating
+  // tenants, changing their status and plan), the only one that may write
+  // tenants; a small pool of its own, with the pool settings above. Unset,
+  // those routes answer 503.
+  std::optional<std::string> platform_database_url;
   // Access tokens: the JWKS file of verification keys (TENANTRY_JWKS_FILE),
   // checked for changes every jwks_check_interval, and the claims required.
   std::string jwks_file;

@@ -18,7 +18,7 @@ namespace tenantry::api {
 void add_health_routes(http::Router& router, Dependencies& dependencies,
                        std::function<bool()> draining);
 // GET /v1/ping: touches PostgreSQL and Redis.
-void add_ping_routes(http::Router& router, db::Database& database, Dependencies& dependencies);
+void add_ping_routes(http::Router& router, Dependencies& dependencies);
 // Password sign-ins per account: `per_address` for the account and one
 // client address, `per_account` for the account from every address.
 struct SignInPolicies {
@@ -34,8 +34,9 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
 // GET/POST /v1/users, GET/PATCH/DELETE /v1/users/{id}: owners and admins.
 void add_user_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher);
 // POST /v1/tenants, PATCH /v1/tenants/{id} (status, plan): platform-admin
-// only.
-void add_tenant_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher,
+// only, on `platform` (PLATFORM_DATABASE_URL's role, the only one that may
+// write tenants); null: those routes answer 503.
+void add_tenant_routes(http::Router& router, db::Database* platform, auth::PasswordHasher& hasher,
                        cache::Cache& cache);
 // POST/GET /v1/service-accounts, DELETE /v1/service-accounts/{id}.
 void add_service_account_routes(http::Router& router, db::Database& database);

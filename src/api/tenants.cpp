@@ -5,8 +5,12 @@
 // refused (403 tenant-suspended) by every replica from its next request on
 // (the tenant context reads the record again) and, whatever any cache says,
 // from its next transaction: app_enter_tenant checks the status in the
-// statement that scopes each tenant transaction. Both run as the application role, in a transaction
-// scoped to the tenant concerned (entered whatever its status).
+// statement that scopes each tenant transaction. Both run in a transaction
+// scoped to the tenant concerned (entered whatever its status), as the
+// platform role (PLATFORM_DATABASE_URL, migration 0009): the application
+// role, which every tenant's requests use, can neither write a tenant row
+// nor enter a suspended tenant, so no tenant-scoped request can change its
+// own tenant's plan or status, whatever its SQL.
 #include <openssl/rand.h>
 
 #include <boost/json.hpp>
@@ -40,7 +44,7 @@ std::string new_uuid() {
 }
 
 struct Tenants {
-  db::Database& database;
+  db::Database* database;
   auth::PasswordHasher& hasher;
   cache::Cache& cache;
 
@@ -68,7 +72,7 @@ struct Tenants {
                               request.request_id);
 
     auto tenant = *tenancy::TenantId::parse(new_uuid());
-    auto tx = co_await database.tenant_transaction(tenant, db::Access::kReadWrite,
+    auto tx = co_await database->tenant_transaction(tenant, db::Access::kReadWrite,
                                                    db::TenantStatus::kAny);
     if (!tx) co_return database_problem(tx.error(), request);
     auto created = co_await tx->query("INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $3)",
@@ -113,7 +117,7 @@ struct Tenants {
       co_return invalid_body(request, "status: expected active or suspended");
     if (plan && *plan != "free" && *plan != "pro" && *plan != "enterprise")
       co_return invalid_body(request, "plan: expected free, pro or enterprise");
-    auto tx = co_await database.tenant_transaction(*tenant, db::Access::kReadWrite,
+    auto tx = co_await database->tenant_transaction(*tenant, db::Access::kReadWrite,
                                                    db::TenantStatus::kAny);
     if (!tx) co_return database_problem(tx.error(), request);
     auto rows = co_await tx->query(
@@ -142,15 +146,21 @@ struct Tenants {
   }
 };
 
+awaitable<http::Response> unconfigured(http::Request& request) {
+  co_return http::problem(503, "platform-database-unconfigured", "Service Unavailable",
+                          "this replica has no PLATFORM_DATABASE_URL", request.request_id);
+}
+
 }  // namespace
 
-void add_tenant_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher,
+void add_tenant_routes(http::Router& router, db::Database* platform, auth::PasswordHasher& hasher,
                        cache::Cache& cache) {
-  auto tenants = std::make_shared<Tenants>(Tenants{database, hasher, cache});
-  router.add("POST", "/v1/tenants", [tenants](http::Request& r) { return tenants->create(r); },
-             {.roles = kOperators});
-  router.add("PATCH", "/v1/tenants/{id}", [tenants](http::Request& r) { return tenants->patch(r); },
-             {.roles = kOperators});
+  auto tenants = std::make_shared<Tenants>(Tenants{platform, hasher, cache});
+  http::Handler create = [tenants](http::Request& r) { return tenants->create(r); };
+  http::Handler patch = [tenants](http::Request& r) { return tenants->patch(r); };
+  if (!platform) create = patch = unconfigured;
+  router.add("POST", "/v1/tenants", std::move(create), {.roles = kOperators});
+  router.add("PATCH", "/v1/tenants/{id}", std::move(patch), {.roles = kOperators});
 }
 
 }  // namespace tenantry::api

@@ -44,7 +44,8 @@ class PgAuthTest : public ::testing::Test {
 TEST_F(PgAuthTest, EveryRoleIsRefusedWithoutItsPassword) {
   auto none = passfile("empty.pgpass", "");
   auto wrong = passfile("wrong.pgpass", "not-the-password");
-  for (std::string role : {"postgres", "tenantry_system", "tenantry_owner", "tenantry_app"}) {
+  for (std::string role :
+       {"postgres", "tenantry_system", "tenantry_owner", "tenantry_app", "tenantry_platform"}) {
     auto error = connect_error(url_with(role, none));
     EXPECT_NE(error.find("no password supplied"), std::string::npos) << role << ": " << error;
     error = connect_error(url_with(role, wrong));
@@ -54,13 +55,15 @@ TEST_F(PgAuthTest, EveryRoleIsRefusedWithoutItsPassword) {
 }
 
 TEST_F(PgAuthTest, EachRolesUrlConnectsWithItsPasswordFile) {
-  for (const auto& url : {pg_.url(), pg_.owner_url(), pg_.system_url(), pg_.superuser_url()}) {
+  for (const auto& url : {pg_.url(), pg_.owner_url(), pg_.system_url(), pg_.platform_url(),
+                          pg_.superuser_url()}) {
     EXPECT_EQ(connect_error(url), "") << url;
   }
 }
 
 TEST_F(PgAuthTest, PasswordFilesAreReadableByTheirOwnerOnly) {
-  for (std::string role : {"postgres", "tenantry_system", "tenantry_owner", "tenantry_app"}) {
+  for (std::string role :
+       {"postgres", "tenantry_system", "tenantry_owner", "tenantry_app", "tenantry_platform"}) {
     auto path = pg_.secrets_dir() / (role + ".pgpass");
     struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
@@ -74,7 +77,8 @@ TEST_F(PgAuthTest, PasswordFilesAreReadableByTheirOwnerOnly) {
 TEST_F(PgAuthTest, TheServerLogHoldsNoPassword) {
   EXPECT_EQ(connect_error(pg_.system_url()), "");
   auto log = pg_.log();
-  for (std::string role : {"postgres", "tenantry_system", "tenantry_owner", "tenantry_app"}) {
+  for (std::string role :
+       {"postgres", "tenantry_system", "tenantry_owner", "tenantry_app", "tenantry_platform"}) {
     std::ifstream in(pg_.secrets_dir() / (role + ".pgpass"));
     std::string line;
     std::getline(in, line);

@@ -20,6 +20,15 @@ ApiProcess::ApiProcess(const std::string& database_url, const std::string& redis
       {"TENANTRY_ENABLE_TEST_ENDPOINTS", "1"},
       {"TENANTRY_DRAIN_DELAY_MS", "200"},
       {"TENANTRY_REPLICA", "itest"}};
+  // The operator routes' role: its URL is the application role's with the
+  // role (and so its password file) swapped, as PostgresServer makes both.
+  if (auto at = database_url.find("tenantry_app"); at != std::string::npos) {
+    auto platform = database_url;
+    for (; at != std::string::npos; at = platform.find("tenantry_app", at)) {
+      platform.replace(at, 12, "tenantry_platform");
+    }
+    all["PLATFORM_DATABASE_URL"] = platform;
+  }
   for (auto& [name, value] : env) all[name] = value;
   process_.emplace(std::vector<std::string>{(binary_dir() / "bin/tenantry-api").string()}, all,
                    dir_.path() / "api.log");

@@ -14,7 +14,8 @@ class ApiProcess {
  public:
   // `env` is added to (and overrides) the defaults: 2 threads, test
   // endpoints on, a 200 ms drain delay, the generated TENANTRY_JWKS_FILE
-  // and TENANTRY_JWT_SIGNING_KEY_FILE.
+  // and TENANTRY_JWT_SIGNING_KEY_FILE, and PLATFORM_DATABASE_URL made from
+  // `database_url` (the application role's) with tenantry_platform instead.
   // Waits until /livez answers; throws with the log if it does not.
   ApiProcess(const std::string& database_url, const std::string& redis_url,
              std::map<std::string, std::string> env = {});

@@ -235,6 +235,10 @@ std::string PostgresServer::system_url() const {
   return role_url(*this, "tenantry_system", "tenantry");
 }
 
+std::string PostgresServer::platform_url() const {
+  return role_url(*this, "tenantry_platform", "tenantry");
+}
+
 std::string PostgresServer::superuser_url(const std::string& database) const {
   return role_url(*this, "postgres", database);
 }

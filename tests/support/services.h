@@ -84,6 +84,8 @@ class PostgresServer {
   std::string url() const;         // database "tenantry" as the application role
   std::string owner_url() const;   // database "tenantry" as the schema owner (migrations)
   std::string system_url() const;  // database "tenantry" as tenantry_system (BYPASSRLS)
+  // database "tenantry" as tenantry_platform (writes tenants; the operator routes)
+  std::string platform_url() const;
   std::string superuser_url(const std::string& database = "tenantry") const;  // as postgres
   // The directory of the roles' password files (<role>.pgpass).
   std::filesystem::path secrets_dir() const { return dir_.path() / "secrets"; }

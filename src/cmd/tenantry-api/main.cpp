@@ -25,7 +25,7 @@ namespace {
 constexpr const char* kHelp = R"(tenantry-api: a stateless Tenantry web replica.
 
 Configured by environment variables only (see the README for the full table):
-  DATABASE_URL (required), TENANTRY_JWKS_FILE (required), TENANTRY_JWKS_CHECK_MS,
+  DATABASE_URL (required), PLATFORM_DATABASE_URL, TENANTRY_JWKS_FILE (required), TENANTRY_JWKS_CHECK_MS,
   TENANTRY_JWT_ISSUER, TENANTRY_JWT_AUDIENCE, TENANTRY_JWT_LEEWAY_S,
   TENANTRY_JWT_SIGNING_KEY_FILE, TENANTRY_ACCESS_TOKEN_TTL_S, TENANTRY_REFRESH_TOKEN_TTL_S,
   TENANTRY_PASSWORD_HASH_THREADS, TENANTRY_PASSWORD_HASH_MAX_PENDING,
@@ -42,6 +42,7 @@ Configured by environment variables only (see the README for the full table):
   TENANTRY_SIGN_IN_ACCOUNT_INTERVAL_S, TENANTRY_HTTP_ADDR, TENANTRY_TRUSTED_PROXIES,
   TENANTRY_HTTP_PORT, TENANTRY_ADMIN_ADDR, TENANTRY_ADMIN_PORT, TENANTRY_THREADS, TENANTRY_REPLICA,
   TENANTRY_MAX_HEADER_BYTES, TENANTRY_MAX_BODY_BYTES, TENANTRY_MAX_INFLIGHT,
+  TENANTRY_MAX_CONNECTIONS,
   TENANTRY_READ_TIMEOUT_MS, TENANTRY_IDLE_TIMEOUT_MS, TENANTRY_DRAIN_DELAY_MS,
   TENANTRY_SHUTDOWN_TIMEOUT_MS, TENANTRY_DEPENDENCY_TIMEOUT_MS,
   TENANTRY_DEPENDENCY_MAX_AGE_MS,
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
   metrics::DbPoolMetrics primary_metrics(metrics.registry(), "primary");
   std::optional<metrics::DbPoolMetrics> read_metrics;
   if (config.read_database_url) read_metrics.emplace(metrics.registry(), "read");
+  std::optional<metrics::DbPoolMetrics> platform_metrics;
+  if (config.platform_database_url) platform_metrics.emplace(metrics.registry(), "platform");
   metrics::RedisMetrics cache_redis_metrics(metrics.registry(), "cache");
   metrics::RedisMetrics ratelimit_redis_metrics(metrics.registry(), "ratelimit");
   metrics::RedisMetrics queue_redis_metrics(metrics.registry(), "queue");
@@ -121,6 +124,18 @@ int main(int argc, char** argv) {
     read.emplace(read_config, contexts, *read_metrics);
   }
   db::Database database(primary, read ? &*read : nullptr);
+  // Operator routes only: one connection a thread at most, none until used.
+  std::optional<db::Pool> platform_pool;
+  std::optional<db::Database> platform_database;
+  if (config.platform_database_url) {
+    auto platform_config = config.database;
+    platform_config.connection.url = *config.platform_database_url;
+    platform_config.connection.application_name = "tenantry-api-platform";
+    platform_config.min_size = 0;
+    platform_config.max_size = contexts.size();
+    platform_pool.emplace(platform_config, contexts, *platform_metrics);
+    platform_database.emplace(*platform_pool, nullptr);
+  }
 
   redis::ClientConfig cache_redis_config;
   cache_redis_config.concern = "cache";
@@ -157,9 +172,9 @@ int main(int argc, char** argv) {
                           metrics.registry());
   }
   api::add_user_routes(router, database, hasher);
-  api::add_tenant_routes(router, database, hasher, cache);
+  api::add_tenant_routes(router, platform_database ? &*platform_database : nullptr, hasher, cache);
   api::add_service_account_routes(router, database);
-  api::add_ping_routes(router, database, dependencies);
+  api::add_ping_routes(router, dependencies);
   if (config.test_endpoints) {
     logger.warn("test endpoints enabled");
     api::add_test_routes(router, database);

@@ -45,7 +45,7 @@ void Router::add(std::string method, std::string pattern, Handler handler, Route
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
                           std::move(handler), options.access_log, options.anonymous,
                           options.limit_by_client_ip, std::move(options.roles),
-                          options.refuse_input});
+                          options.refuse_input, options.max_body_bytes});
 }
 
 void Router::use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }

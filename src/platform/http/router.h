@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,7 @@ struct Route {
   bool limit_by_client_ip = false;
   std::vector<std::string> roles;
   InputRefusal refuse_input = invalid_input_problem;
+  std::size_t max_body_bytes = 0;  // 0: the server's default (ServerLimits)
 };
 
 // Who may call a route is declared with it, in one place. By default a
@@ -45,6 +47,9 @@ struct RouteOptions {
   // How this route answers input that is not clean text (e.g. RFC 6749's
   // invalid_request on the token endpoint).
   InputRefusal refuse_input = invalid_input_problem;
+  // The largest body this route reads (0: the server's default). Checked
+  // once the header is in, before the body is read or 100-continue sent.
+  std::size_t max_body_bytes = 0;
 };
 
 struct RouteMatch {

@@ -14,7 +14,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -228,6 +230,7 @@ struct Server::Impl {
   std::atomic<bool> forced{false};
   std::atomic<bool> finished{false};
   std::atomic<long> open_sessions{0};
+  std::atomic<long> public_sessions{0};  // counted against limits.max_connections
   std::optional<asio::steady_timer> drain_timer;
   std::optional<asio::steady_timer> deadline_timer;
   std::optional<asio::signal_set> signals;
@@ -268,8 +271,17 @@ struct Server::Impl {
         co_await pause.async_wait(kNoThrow);
         continue;
       }
+      // Beyond its limit a replica closes what it accepts at once: the load
+      // balancer (whose per-server maxconn stays below it) tries another
+      // replica, and this one keeps its memory and descriptors.
+      if (listener.is_public && public_sessions >= static_cast<long>(config.limits.max_connections)) {
+        metrics.rejected("connection_limit");
+        socket.close(ec);
+        continue;
+      }
       socket.set_option(tcp::no_delay(true), ec);
       ++open_sessions;
+      if (listener.is_public) ++public_sessions;
       asio::co_spawn(worker.ioc, session(worker, std::move(socket), listener), asio::detached);
     }
   }
@@ -286,7 +298,10 @@ struct Server::Impl {
     boost::system::error_code ignored;
     state.socket.shutdown(tcp::socket::shutdown_send, ignored);
     state.socket.close(ignored);
-    if (listener.is_public) metrics.connections.Decrement();
+    if (listener.is_public) {
+      metrics.connections.Decrement();
+      --public_sessions;
+    }
     worker.sessions.erase(&state);
     if (--open_sessions == 0 && stopping) finish();
   }
@@ -320,24 +335,48 @@ struct Server::Impl {
 
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      parser.body_limit(limits.max_body_bytes);
+      // The body limit is the route's: none until the header names the route.
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       state.expire_in(limits.read_timeout);
       // A small request usually arrived whole with the first read: parse it
       // in place, and only go back to the socket for what is missing (an
       // async read of data already buffered costs a trip through the
       // scheduler).
+      auto parse_buffered = [&](boost::system::error_code& ec) {
+        while (buffer.size() > 0 && !parser.is_done() && !ec) {
+          auto used = parser.put(buffer.data(), ec);
+          buffer.consume(used);
+          if (ec == bhttp::error::need_more) ec = {};
+          if (used == 0) break;
+          if (!parser.eager() && parser.is_header_done()) break;
+        }
+      };
       boost::system::error_code ec;
-      parser.eager(true);
-      while (buffer.size() > 0 && !parser.is_done()) {
-        auto used = parser.put(buffer.data(), ec);
-        buffer.consume(used);
-        if (ec == bhttp::error::need_more) ec = {};
-        if (ec || used == 0) break;
-      }
+      parser.eager(false);  // stop after the header
+      parse_buffered(ec);
       std::size_t unused = 0;
       if (!ec && !parser.is_header_done()) {
         std::tie(ec, unused) =
             co_await bhttp::async_read_header(state.socket, buffer, parser, kNoThrow);
+      }
+      RouteMatch match;
+      std::size_t body_limit = limits.max_body_bytes;
+      if (!ec) {
+        auto target = std::string_view(parser.get().target());
+        match = listener.router->match(parser.get().method_string(),
+                                       target.substr(0, target.find('?')));
+        if (match.kind == RouteMatch::Kind::kFound && match.route->max_body_bytes != 0) {
+          body_limit = match.route->max_body_bytes;
+        }
+        // Refused before a byte of the body is read (or 100-continue sent);
+        // a chunked body is counted as it arrives.
+        auto length = parser.content_length();
+        if (length && *length > body_limit) ec = bhttp::error::body_limit;
+        parser.body_limit(body_limit);
+      }
+      if (!ec && !parser.is_done()) {
+        parser.eager(true);
+        parse_buffered(ec);
       }
       if (!ec && !parser.is_done()) {
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
@@ -352,7 +391,7 @@ struct Server::Impl {
           metrics.rejected("timeout");  // the socket is closed: nothing can be written
           co_return;
         }
-        co_await reject(state, ec, parser.is_header_done() ? &parser.get() : nullptr);
+        co_await reject(state, ec, parser.is_header_done() ? &parser.get() : nullptr, body_limit);
         co_return;
       }
 
@@ -361,14 +400,15 @@ struct Server::Impl {
       state.deadline = Clock::time_point::max();
       auto& req = parser.get();
       bool keep_alive = req.keep_alive();
-      co_await respond(state, listener, peer, req, keep_alive);
+      co_await respond(state, listener, peer, req, std::move(match), keep_alive);
       if (!keep_alive) co_return;
     }
   }
 
   // A request that could not be read: answer what can be answered, then close.
   asio::awaitable<void> reject(Session& state, boost::system::error_code ec,
-                               const bhttp::request<bhttp::string_body>* partial) {
+                               const bhttp::request<bhttp::string_body>* partial,
+                               std::size_t body_limit) {
     std::string request_id;
     if (partial) {
       auto incoming = (*partial)["X-Request-ID"];
@@ -387,7 +427,7 @@ struct Server::Impl {
       metrics.rejected("body_too_large");
       response = problem(
           413, "body-too-large", "Content Too Large",
-          "the request body exceeds " + std::to_string(config.limits.max_body_bytes) + " bytes",
+          "the request body exceeds " + std::to_string(body_limit) + " bytes",
           request_id);
     } else if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
                ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category()) {
@@ -402,7 +442,8 @@ struct Server::Impl {
   }
 
   asio::awaitable<void> respond(Session& state, Listener listener, const asio::ip::address& peer,
-                                bhttp::request<bhttp::string_body>& req, bool& keep_alive) {
+                                bhttp::request<bhttp::string_body>& req, RouteMatch match,
+                                bool& keep_alive) {
     auto started = Clock::now();
     Request request;
     request.method = std::string(req.method_string());
@@ -456,7 +497,6 @@ struct Server::Impl {
       response.with_header("Retry-After", "1");
     } else {
       const Router& router = *listener.router;
-      auto match = router.match(request.method, request.path);
       switch (match.kind) {
         case RouteMatch::Kind::kFound:
           route_label = match.route->pattern;

@@ -23,12 +23,15 @@ namespace tenantry::http {
 
 struct ServerLimits {
   std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;
+  // The body limit of a route that declares none (RouteOptions).
+  std::size_t max_body_bytes = 64 * 1024;
   // A whole request, once its first byte is in (enforced within 1-2x), and
   // each response write.
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds idle_timeout{75'000};  // between requests on a keep-alive connection
   std::size_t max_in_flight = 1024;
+  // Open connections on the public listener; beyond, new ones are closed.
+  std::size_t max_connections = 4096;
 };
 
 // Whether `text` is an IPv4 or IPv6 address, optionally with a /prefix.

@@ -122,7 +122,8 @@ class CacheTest : public ::testing::Test {
   // A writer: the change, the commit, then the invalidation.
   asio::awaitable<db::Result<void>> renamed(tenancy::TenantId tenant, std::string name,
                                             bool invalidate) {
-    auto tx = co_await database_.tenant_transaction(tenant);
+    // Tenant rows are written by the platform role only (migration 0009).
+    auto tx = co_await platform_database_.tenant_transaction(tenant);
     if (!tx) co_return tx.error();
     auto updated = co_await tx->query("UPDATE tenants SET name = $2 WHERE id = $1", tenant, name);
     if (!updated) co_return updated.error();
@@ -157,6 +158,9 @@ class CacheTest : public ::testing::Test {
   db::Pool app_{pool_config(pg_.url()), contexts_, app_metrics_};
   db::Pool system_{pool_config(pg_.system_url()), std::span(contexts_, 1), system_metrics_};
   db::Database database_{app_};
+  metrics::DbPoolMetrics platform_metrics_{registry_, "platform"};
+  db::Pool platform_{pool_config(pg_.platform_url()), contexts_, platform_metrics_};
+  db::Database platform_database_{platform_};
   base::Logger logger_{"test", base::LogLevel::kError, std::tmpfile()};
   redis::Client redis_client_{redis_config(redis_.url()), contexts_, logger_};
   cache::Cache cache_{redis_client_, {}, {"name"}, registry_, logger_};

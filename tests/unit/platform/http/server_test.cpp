@@ -294,6 +294,71 @@ TEST_F(ServerTest, OversizedBodyIs413AndSmallBodyPasses) {
   EXPECT_EQ(json(ok.body).at("size").as_int64(), 1000);
 }
 
+TEST_F(ServerTest, ARouteDeclaresItsBodyLimitAndItIsCheckedBeforeTheBodyIsRead) {
+  router_.add(
+      "POST", "/small",
+      [](Request& req) -> boost::asio::awaitable<Response> {
+        co_return Response::json(200, "{\"size\":" + std::to_string(req.body.size()) + "}");
+      },
+      {.anonymous = true, .max_body_bytes = 100});
+  start();  // the server's default stays 64 KiB
+  EXPECT_EQ(http_request(port_, "POST", "/small", {}, std::string(100, 'a')).status, 200);
+  auto refused = http_request(port_, "POST", "/small", {}, std::string(101, 'a'));
+  EXPECT_EQ(refused.status, 413);
+  EXPECT_NE(refused.body.find("exceeds 100 bytes"), std::string::npos) << refused.body;
+  EXPECT_EQ(http_request(port_, "POST", "/upload", {}, std::string(5000, 'b')).status, 200);
+
+  // Refused on the header alone: no 100 Continue invites a body it would not read.
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+  std::string head =
+      "POST /small HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+      "Content-Length: 1000000\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(head));
+  std::string reply;
+  boost::system::error_code ec;
+  boost::asio::read(socket, boost::asio::dynamic_buffer(reply), ec);  // until close
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+
+  // A chunked body is counted as it arrives.
+  auto chunked = raw_exchange(port_,
+                              "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "3c\r\n" + std::string(60, 'c') + "\r\n3c\r\n" + std::string(60, 'c') +
+                              "\r\n0\r\n\r\n");
+  EXPECT_EQ(chunked.rfind("HTTP/1.1 413", 0), 0u) << chunked;
+  EXPECT_NE(metrics_.expose().find("tenantry_http_rejected_total{reason=\"body_too_large\"} 3"),
+            std::string::npos)
+      << metrics_.expose();
+}
+
+TEST_F(ServerTest, BeyondItsConnectionLimitAReplicaClosesNewConnectionsAtOnce) {
+  ServerConfig config = quick();
+  config.limits.max_connections = 2;
+  start(config);
+  boost::asio::io_context ioc;
+  using boost::asio::ip::tcp;
+  auto open_and_ask = [&](tcp::socket& socket) {
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+    std::string request = "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::string reply;
+    boost::system::error_code ec;
+    boost::asio::write(socket, boost::asio::buffer(request), ec);  // may meet the close
+    boost::asio::read_until(socket, boost::asio::dynamic_buffer(reply), "}", ec);
+    return reply;
+  };
+  tcp::socket first(ioc), second(ioc), third(ioc);
+  EXPECT_EQ(open_and_ask(first).rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(open_and_ask(second).rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(open_and_ask(third), "");  // closed without an answer
+  EXPECT_NE(
+      metrics_.expose().find("tenantry_http_rejected_total{reason=\"connection_limit\"} 1"),
+      std::string::npos);
+  first.close();  // a place frees up
+  EXPECT_TRUE(testing::wait_until([&] { return http_request(port_, "GET", "/echo").status == 200; },
+                                  5s));
+}
+
 TEST_F(ServerTest, ExpectContinueIsAnsweredBeforeTheBody) {
   start();
   boost::asio::io_context ioc;
