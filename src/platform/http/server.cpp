@@ -8,6 +8,7 @@
 // last response.
 #include "platform/http/server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -438,7 +439,21 @@ struct Server::Impl {
     }
     auto bytes = serialize(response, request_id, /*keep_alive=*/false, 11, /*head=*/false);
     state.expire_in(config.limits.read_timeout);
-    co_await asio::async_write(state.socket, asio::buffer(bytes), kNoThrow);
+    auto [wec, written] = co_await asio::async_write(state.socket, asio::buffer(bytes), kNoThrow);
+    if (wec) co_return;
+    // Lingering close: closing with the rest of the request still unread
+    // would send a reset, which can destroy the answer before the client
+    // reads it. Say we are done, then discard what still arrives until the
+    // client closes, for kLinger (enforced within a read timeout).
+    constexpr std::chrono::milliseconds kLinger{1'000};
+    boost::system::error_code ignored;
+    state.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    state.expire_in(kLinger);
+    std::array<char, 16 * 1024> discard;
+    for (;;) {
+      auto [rec, n] = co_await state.socket.async_read_some(asio::buffer(discard), kNoThrow);
+      if (rec) break;
+    }
   }
 
   asio::awaitable<void> respond(Session& state, Listener listener, const asio::ip::address& peer,
