@@ -337,12 +337,142 @@ load_stop() {
   [ -z "$errs" ] || { cat "$out"; fail "load '$name': socket errors: $errs"; }
 }
 
-# haproxy_5xx: requests HAProxy logged with a 5xx status (or none at all).
+# haproxy_5xx [METHODS]: requests HAProxy logged with a 5xx status (or none
+# at all); only those whose method matches the regex METHODS when given.
 haproxy_5xx() {
   grep -h '"msg":"haproxy"' "$TENANTRY_VAR"/log/haproxy.log* 2>/dev/null |
-    grep -cE '"status":(5[0-9][0-9]|-1),' || true
+    grep -E "\"method\":\"(${1:-[A-Z]+})\"" | grep -cE '"status":(5[0-9][0-9]|-1),' || true
 }
 
 # replica_log_line REQUEST_ID: the access-log line a replica wrote for it.
 replica_log_line() { grep -h "\"request_id\":\"$1\"" "$TENANTRY_VAR"/log/api-*.log 2>/dev/null | grep '"msg":"request"' | head -n 1; }
 has_replica_log_line() { [ -n "$(replica_log_line "$1")" ]; }
+
+# ---------------------------------------------------------------- mixed load
+
+# Authenticated reads and idempotent writes through HAProxy
+# (tests/e2e/mixed_load.py), every request with its own X-Request-ID and its
+# outcome recorded, so that each write can be matched with its audit rows.
+declare -A E2E_MIXED=() E2E_MIXED_RUN=()
+
+# mixed_setup: what the mixed load needs. A tenant "mixed" on plan
+# enterprise; the plan's tenant and user limits are raised to 1,000,000/s
+# (burst 1,000,000) first, far above any load of these tests, so no request
+# is refused with 429 and a failure is a failure (plans are data: no
+# replica setting is changed). Its owner signs in through HAProxy (the
+# access token lives 900 s, longer than any of these tests); a member is
+# made through POST /v1/users for the PATCHes to change. Sets
+# MIXED_TOKEN_FILE and MIXED_USER_ID.
+mixed_setup() {
+  local slug=mixed out password token member body headers
+  tenantryctl plan set enterprise --tenant-rps 1000000 --tenant-burst 1000000 --user-rps 1000000 \
+    --user-burst 1000000 >/dev/null || fail "tenantryctl plan set enterprise failed"
+  out=$(tenantryctl tenant create --slug "$slug" --name "$slug" --owner-email "owner@$slug.example" \
+    --plan enterprise) || fail "tenantryctl tenant create $slug failed"
+  password=$(sed -n 's/^password //p' <<<"$out")
+  token=$(e2e_sign_in "$slug" "owner@$slug.example" "$password")
+  MIXED_TOKEN_FILE=$TENANTRY_VAR/mixed-token
+  headers=$TENANTRY_VAR/mixed-headers
+  (umask 077 && printf '%s\n' "$token" >"$MIXED_TOKEN_FILE" &&
+    printf 'Authorization: Bearer %s\nContent-Type: application/json\n' "$token" >"$headers")
+  member=$(openssl rand -hex 16)
+  e2e_secret "$member"
+  # Secrets on curl's standard input and in a header file, not in its argv.
+  body=$(printf '{"email":"member@%s.example","role":"member","password":"%s"}' "$slug" "$member" |
+    curl -sk -m 30 -H "@$headers" --data-binary @- "$HTTPS/v1/users") ||
+    fail "POST /v1/users did not answer"
+  MIXED_USER_ID=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' <<<"$body")
+  [ -n "$MIXED_USER_ID" ] || fail "POST /v1/users made no member: $body"
+  log "mixed load: tenant $slug (plan enterprise, limits 1000000/s), PATCH target user $MIXED_USER_ID"
+}
+
+mixed_answered() { cat "$TENANTRY_VAR/mixed-$1.tsv.progress" 2>/dev/null || echo 0; }
+mixed_answered_more_than() { (($(mixed_answered "$1") > $2)); }
+
+# mixed_start NAME [mixed_load.py ARGS...]: the mixed load in the background
+# until mixed_stop; waits until it flows.
+mixed_start() {
+  local name=$1 run
+  shift
+  run=e2e-$name-$(openssl rand -hex 4)
+  E2E_MIXED_RUN[$name]=$run
+  python3 "$E2E_ROOT/tests/e2e/mixed_load.py" --base "$HTTPS" --token-file "$MIXED_TOKEN_FILE" \
+    --user-id "$MIXED_USER_ID" --run-id "$run" --out "$TENANTRY_VAR/mixed-$name.tsv" "$@" \
+    2>"$TENANTRY_VAR/mixed-$name.err" &
+  E2E_MIXED[$name]=$!
+  E2E_BG_PIDS+=($!)
+  poll 15 "mixed load '$name' to be answered" mixed_answered_more_than "$name" 20
+}
+
+# mixed_stop NAME MODE MIN_WRITES: stops the load, prints its outcomes per
+# kind, and checks them. MODE strict: every read and every write got a 2xx.
+# MODE crash (a replica is killed): every read got a 2xx; every write got a
+# 2xx or failed with 502, 503, 504 or a dropped connection, nothing else.
+# Then the audit log: at most one row per request id of this load, and
+# exactly one for each write that got a 2xx (mixed_audit).
+mixed_stop() {
+  local name=$1 mode=$2 min=$3 pid out summary bad
+  pid=${E2E_MIXED[$name]}
+  out=$TENANTRY_VAR/mixed-$name.tsv
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || fail "mixed load '$name' exited with status $?: $(cat "$TENANTRY_VAR/mixed-$name.err")"
+  [ -s "$out" ] || fail "mixed load '$name' recorded nothing: $(cat "$TENANTRY_VAR/mixed-$name.err")"
+  # "reads 1200 (200: 1200); writes 400 (200: 398, 502: 2)"
+  summary=$(awk -F'\t' '
+    { n[$2]++; c[$2, $5]++; if (!seen[$5]++) o[++k] = $5 }
+    END {
+      for (j = 1; j <= 2; j++) {
+        kind = j == 1 ? "read" : "write"; s = ""
+        for (i = 1; i <= k; i++) if (c[kind, o[i]]) s = s (s ? ", " : "") o[i] ": " c[kind, o[i]]
+        printf "%s%ss %d (%s)", j == 2 ? "; " : "", kind, n[kind], s
+      }
+    }' "$out")
+  log "mixed load '$name': $summary"
+  (($(awk -F'\t' '$2 == "write"' "$out" | wc -l) >= min)) ||
+    fail "mixed load '$name': fewer than $min writes"
+  bad=$(awk -F'\t' -v mode="$mode" '
+    $5 ~ /^2[0-9][0-9]$/ { next }
+    mode == "crash" && $2 == "write" && $5 ~ /^(50[234]|drop:.*)$/ { next }
+    { print }' "$out")
+  if [ -n "$bad" ]; then
+    printf '    request id, kind, method, path, outcome, ms:\n'
+    head -n 20 <<<"$bad" | sed 's/^/    /'
+    fail "mixed load '$name': $(wc -l <<<"$bad") requests failed in a way mode $mode does not allow (first 20 above)"
+  fi
+  mixed_audit "$name"
+}
+
+# mixed_audit NAME: the audit rows of NAME's requests (request ids are the
+# load's own), counted per request id as the superuser (no RLS).
+mixed_audit() {
+  local name=$1 run=${E2E_MIXED_RUN[$1]} rows verdict
+  rows=$TENANTRY_VAR/mixed-$name.audit
+  psql_as postgres -F $'\t' -v prefix="$run-" >"$rows" <<'SQL' || fail "could not read audit_log"
+SELECT request_id, count(*), string_agg(DISTINCT action, ',') FROM audit_log
+WHERE left(request_id, length(:'prefix')) = :'prefix' GROUP BY request_id;
+SQL
+  verdict=$(awk -F'\t' '
+    FILENAME == ARGV[1] { rows[$1] = $2; action[$1] = $3; nrows++; next }
+    { kind[$1] = $2; outcome[$1] = $5 }
+    END {
+      for (id in rows) {
+        if (!(id in kind) || kind[id] != "write") { print "FAIL audit row(s) for " id ", not a write of this load"; bad++ }
+        else if (rows[id] != 1) { print "FAIL " id " has " rows[id] " audit rows: applied more than once"; bad++ }
+        else if (action[id] != "user_changed") { print "FAIL " id " has audit action " action[id]; bad++ }
+      }
+      for (id in kind) {
+        if (kind[id] != "write") continue
+        n = (id in rows) ? rows[id] : 0
+        if (outcome[id] ~ /^2/) { ok++; if (n != 1) { print "FAIL " id " got " outcome[id] " but has " n " audit rows"; bad++ } }
+        else if (n == 1) failed_applied++
+        else failed_not_applied++
+      }
+      printf "SUMMARY %d audit rows for %d writes with a 2xx; failed writes: %d applied, %d not\n", \
+        nrows, ok, failed_applied, failed_not_applied
+      exit (bad > 0)
+    }' "$rows" "$TENANTRY_VAR/mixed-$name.tsv") || {
+    grep '^FAIL' <<<"$verdict" | head -n 20 | sed 's/^/    /'
+    fail "mixed load '$name': the audit log does not match the writes (above)"
+  }
+  log "mixed load '$name': audit: ${verdict#SUMMARY }; at most one row per request id"
+}

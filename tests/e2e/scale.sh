@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # E2E: `./tenantry scale api=4` then `api=2` under load (keep-alive and new
-# connections): no failed request, and HAProxy and supervisord end up with
-# exactly the replicas asked for.
+# connections; anonymous GET /v1/ping from wrk, and authenticated reads and
+# idempotent PATCH writes, each with its own X-Request-ID): no failed
+# request, every write in the audit log exactly once, and HAProxy and
+# supervisord end up with exactly the replicas asked for.
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_up 3
+mixed_setup
 load_start keepalive -c4 "$HTTPS/v1/ping"
 load_start newconn -c2 -H 'Connection: close' "$HTTPS/v1/ping"
+mixed_start mixed --keep-alive 3 --new-conn 1 --rate 40
 
 programs() { ctl status 2>/dev/null | awk '$1 ~ /^api-/ {print $1}' | sort | tr '\n' ' ' | sed 's/ $//'; }
 
@@ -31,12 +35,15 @@ for n in 4 2; do
   log "scale api=$n took $(($(now_ms) - t0)) ms"
   expect "$n"
   before=$(frontend_requests)
+  mixed_before=$(mixed_answered mixed)
   poll 20 "load to go on after scale api=$n" more_requests_than $((before + 100))
+  poll 20 "the mixed load to go on after scale api=$n" mixed_answered_more_than mixed $((mixed_before + 100))
 done
 tenantry scale api=2 | grep -q 'already 2' || fail "scale to the current count did not say so"
 
 load_stop keepalive 300
 load_stop newconn 50
+mixed_stop mixed strict 50
 n5xx=$(haproxy_5xx)
 [ "$n5xx" = 0 ] || fail "HAProxy logged $n5xx responses with status 5xx"
 # The removed replicas' ports are free again.
