@@ -83,6 +83,20 @@ struct Worker {
   std::unordered_set<Session*> sessions;
 };
 
+// The path of a request target: origin-form ("/v1/x?q") as it is, and
+// absolute-form ("https://host/v1/x?q"), which RFC 9112 3.2.2 says a server
+// must accept, without its scheme and authority. The query is cut off.
+std::string_view origin_path(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  if (target.starts_with('/')) return target;
+  auto scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return target;  // not a path: the router finds nothing
+  auto scheme = target.substr(0, scheme_end);
+  if (!beast::iequals(scheme, "http") && !beast::iequals(scheme, "https")) return target;
+  auto path = target.find('/', scheme_end + 3);
+  return path == std::string_view::npos ? std::string_view("/") : target.substr(path);
+}
+
 std::string lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -347,8 +361,13 @@ struct Server::Impl {
         while (buffer.size() > 0 && !parser.is_done() && !ec) {
           auto used = parser.put(buffer.data(), ec);
           buffer.consume(used);
-          if (ec == bhttp::error::need_more) ec = {};
-          if (used == 0) break;
+          // Beast takes the same bytes again only with more after them
+          // (fed alone, a chunk header cut short trips its assertion).
+          if (ec == bhttp::error::need_more) {
+            ec = {};
+            break;
+          }
+          if (ec || used == 0) break;
           if (!parser.eager() && parser.is_header_done()) break;
         }
       };
@@ -363,9 +382,8 @@ struct Server::Impl {
       RouteMatch match;
       std::size_t body_limit = limits.max_body_bytes;
       if (!ec) {
-        auto target = std::string_view(parser.get().target());
         match = listener.router->match(parser.get().method_string(),
-                                       target.substr(0, target.find('?')));
+                                       origin_path(parser.get().target()));
         if (match.kind == RouteMatch::Kind::kFound && match.route->max_body_bytes != 0) {
           body_limit = match.route->max_body_bytes;
         }
@@ -463,9 +481,10 @@ struct Server::Impl {
     Request request;
     request.method = std::string(req.method_string());
     auto target = std::string_view(req.target());
-    auto qmark = target.find('?');
-    request.path = std::string(target.substr(0, qmark));
-    if (qmark != std::string_view::npos) request.query = std::string(target.substr(qmark + 1));
+    request.path = std::string(origin_path(target));
+    if (auto qmark = target.find('?'); qmark != std::string_view::npos) {
+      request.query = std::string(target.substr(qmark + 1));
+    }
     request.headers.reserve(std::distance(req.begin(), req.end()));
     for (const auto& field : req) {
       request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));

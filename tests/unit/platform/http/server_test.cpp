@@ -359,6 +359,35 @@ TEST_F(ServerTest, BeyondItsConnectionLimitAReplicaClosesNewConnectionsAtOnce) {
                                   5s));
 }
 
+TEST_F(ServerTest, AnAbsoluteFormTargetIsRoutedByItsPath) {
+  start();
+  auto reply = raw_exchange(port_,
+                            "GET https://api.example.test/echo?x=1 HTTP/1.1\r\nHost: "
+                            "api.example.test\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  auto other = raw_exchange(
+      port_, "GET ftp://api.example.test/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(other.rfind("HTTP/1.1 404", 0), 0u) << other;
+}
+
+TEST_F(ServerTest, AChunkedBodyCutAfterItsLastChunkLineWaitsForTheRest) {
+  start();
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+  std::string first =
+      "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+      "Connection: close\r\n\r\n3\r\nabc\r\n0\r\n";
+  socket.set_option(boost::asio::ip::tcp::no_delay(true));  // two segments, as far as we can
+  boost::asio::write(socket, boost::asio::buffer(first));
+  boost::asio::write(socket, boost::asio::buffer(std::string("\r\n")));
+  std::string reply;
+  boost::system::error_code ec;
+  boost::asio::read(socket, boost::asio::dynamic_buffer(reply), ec);  // until close
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find("{\"size\":3}"), std::string::npos) << reply;
+}
+
 TEST_F(ServerTest, ExpectContinueIsAnsweredBeforeTheBody) {
   start();
   boost::asio::io_context ioc;
