@@ -101,6 +101,9 @@ ApiConfig ApiConfig::from_env(const base::EnvReader& env) {
   database.max_lifetime = env.millis("TENANTRY_DB_MAX_LIFETIME_MS", milliseconds(1'800'000),
                                      milliseconds(1'000), milliseconds(86'400'000));
   database.connection.statement_cache = env.boolean("TENANTRY_DB_STATEMENT_CACHE", true);
+  // Idle timeout, lifetime and the minimum are kept within a second, with
+  // or without requests.
+  database.maintenance_interval = std::min(milliseconds(1'000), database.idle_timeout);
   config.redis = redis::parse_url("REDIS_URL", env.string("REDIS_URL", "redis://127.0.0.1:6379"));
   if (auto file = env.optional("REDIS_PASSWORD_FILE")) {
     config.redis.password = read_secret_file("REDIS_PASSWORD_FILE", *file);

@@ -3,6 +3,8 @@
 #include "platform/db/pool.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -166,6 +168,34 @@ struct Pool::Shard : std::enable_shared_from_this<Shard> {
     co_return Error{ErrorKind::kUnavailable, {}, "cannot connect to PostgreSQL: " + last_error};
   }
 
+  // What maintenance does each interval: the idle connections that idled
+  // or lived too long (or that the server closed) go, then connections are
+  // opened up to min_size unless connecting is backing off.
+  asio::awaitable<void> maintain() {
+    auto now = Clock::now();
+    prune(now);
+    for (auto it = idle.begin(); it != idle.end();) {
+      if (fit_for_reuse(*it->connection, now) && !it->connection->closed_by_server()) {
+        ++it;
+        continue;
+      }
+      it = idle.erase(it);
+      metrics.idle.Decrement();
+    }
+    while (total() < min_size && Clock::now() >= retry_at) {
+      auto opened = co_await connect(Clock::now() + config.acquire_timeout);
+      if (!opened) break;  // connect() set the backoff
+      if (!waiters.empty()) {
+        ++in_use;
+        metrics.in_use.Increment();
+        waiters.front()->wake(std::move(*opened));
+        continue;
+      }
+      idle.push_back({std::move(*opened), Clock::now()});
+      metrics.idle.Increment();
+    }
+  }
+
   void release(std::unique_ptr<Connection> connection) {
     --in_use;
     metrics.in_use.Decrement();
@@ -216,7 +246,33 @@ Pool::Pool(PoolConfig config, std::span<asio::io_context* const> contexts,
                                 std::max<std::size_t>(1, share(config_.max_size, i)),
                                 std::max<std::size_t>(1, share(config_.max_waiters, i))));
   }
+  if (config_.maintenance_interval.count() > 0) {
+    for (auto& shard : shards_) {
+      asio::co_spawn(shard->context, maintain_shard(shard, config_.maintenance_interval),
+                     asio::detached);
+    }
+  }
 }
+
+namespace {
+
+// Holds the shard only while it works: once the pool is gone, the next
+// tick ends the loop.
+asio::awaitable<void> maintain_shard(std::weak_ptr<Pool::Shard> weak, milliseconds every) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    if (auto shard = weak.lock()) {
+      co_await shard->maintain();
+    } else {
+      co_return;
+    }
+    timer.expires_after(every);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
+}  // namespace
 
 Pool::~Pool() = default;
 

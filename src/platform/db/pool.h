@@ -31,7 +31,7 @@ namespace tenantry::db {
 struct PoolConfig {
   ConnectionOptions connection;
   // Per process, split evenly over the shards (at least one per shard).
-  std::size_t min_size = 0;  // idle connections never closed below this
+  std::size_t min_size = 0;  // opened by maintenance; idle ones never closed below this
   std::size_t max_size = 16;
   std::size_t max_waiters = 1024;
   std::chrono::milliseconds acquire_timeout{1'000};
@@ -39,6 +39,12 @@ struct PoolConfig {
   std::chrono::milliseconds max_lifetime{30 * 60'000};
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{5'000};
+  // How often each shard closes idle connections past idle_timeout or
+  // max_lifetime and opens connections up to min_size without waiting for a
+  // caller. 0: none; then idle connections are only looked at by acquire(),
+  // and min_size opens nothing (a periodic timer would keep an io_context
+  // that is run until it has no work, as tests do, from returning).
+  std::chrono::milliseconds maintenance_interval{0};
 };
 
 class Lease;
