@@ -172,6 +172,7 @@ boost::asio::awaitable<Decision> RateLimiter::decide(std::span<const Limit> limi
   Decision decision;
   decision.allowed = !refuse;
   decision.failed_open = !refuse;
+  decision.failed_closed = refuse;
   decision.retry_after = std::chrono::seconds(1);
   co_return decision;
 }

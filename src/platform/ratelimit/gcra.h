@@ -43,6 +43,7 @@ struct Limit {
 struct Decision {
   bool allowed = true;
   bool failed_open = false;      // Redis could not decide; allowed by the policy
+  bool failed_closed = false;    // Redis could not decide; refused by the policy
   bool decided_locally = false;  // Redis could not decide; this process did
   std::size_t binding = 0;       // the limit that refused, or the one closest to refusing
   long remaining = 0;            // requests still allowed at once by the binding limit

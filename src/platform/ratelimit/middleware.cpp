@@ -13,11 +13,13 @@ struct Enforcer::Counters {
         allowed(family.Add({{"policy", policy}, {"result", "allowed"}})),
         limited(family.Add({{"policy", policy}, {"result", "limited"}})),
         failed_open(family.Add({{"policy", policy}, {"result", "failed_open"}})),
+        failed_closed(family.Add({{"policy", policy}, {"result", "failed_closed"}})),
         local(family.Add({{"policy", policy}, {"result", "decided_locally"}})) {}
   std::string policy;
   prometheus::Counter& allowed;
   prometheus::Counter& limited;
   prometheus::Counter& failed_open;
+  prometheus::Counter& failed_closed;
   prometheus::Counter& local;
 };
 
@@ -83,14 +85,27 @@ boost::asio::awaitable<http::Response> Enforcer::apply(std::vector<Limit> limits
 Verdict Enforcer::answer(const std::vector<Limit>& limits, const Decision& decision,
                          const http::Request& request, std::string_view refusal_detail) {
   Verdict verdict;
-  if (decision.failed_open) {
-    for (const auto& limit : limits) counters(limit.policy.name).failed_open.Increment();
+  if (decision.failed_open || decision.failed_closed) {
+    for (const auto& limit : limits) {
+      auto& counted = counters(limit.policy.name);
+      (decision.failed_open ? counted.failed_open : counted.failed_closed).Increment();
+    }
     auto now = std::chrono::steady_clock::now().time_since_epoch().count();
     auto last = last_warning_ns_.load();
     if (now - last > 10'000'000'000 && last_warning_ns_.compare_exchange_strong(last, now)) {
-      logger_.warn("rate limit not decided (Redis unavailable); failing open",
+      logger_.warn(decision.failed_open
+                       ? "rate limit not decided (Redis unavailable); failing open"
+                       : "rate limit not decided (Redis unavailable); failing closed",
                    {{"policy", limits.front().policy.name}});
     }
+    if (decision.failed_open) return verdict;
+    // Not the client's excess (no 429, no RateLimit header that would
+    // claim a count): the platform cannot decide, so it cannot serve.
+    auto response = http::problem(503, "rate-limit-unavailable", "Service Unavailable",
+                                  "rate limits cannot be decided right now; retry shortly",
+                                  request.request_id);
+    response.with_header("Retry-After", "1");
+    verdict.refusal = std::move(response);
     return verdict;
   }
   const auto& binding = limits.at(decision.binding);

@@ -2,9 +2,10 @@
 // in one round trip and answers for them: allowed responses carry
 // RateLimit-Policy and RateLimit headers (draft-ietf-httpapi-ratelimit-
 // headers), refused requests get 429 problem+json with Retry-After. When
-// Redis cannot decide and a policy fails open, that is counted
-// (failed_open) and logged at most every 10 s. Decisions are counted by
-// policy and result, never by tenant, user or address.
+// Redis cannot decide, a policy fails open (counted failed_open) or closed
+// (503 with Retry-After, counted failed_closed), logged at most every 10 s.
+// Decisions are counted by policy and result, never by tenant, user or
+// address.
 #pragma once
 
 #include <prometheus/counter.h>

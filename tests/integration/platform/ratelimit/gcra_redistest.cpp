@@ -146,8 +146,10 @@ TEST_F(GcraTest, WithoutRedisTheLimiterFailsOpenOrClosedAsConfigured) {
   auto b = decide(limiter, closed, "t:a", 1)[0];
   EXPECT_FALSE(b.allowed);
   EXPECT_FALSE(b.failed_open);
+  EXPECT_TRUE(b.failed_closed);
+  EXPECT_FALSE(a.failed_closed);
   // Sign-in throttling: this process decides, with the same algorithm.
-  ratelimit::Policy local{"failed_sign_in", 0.1, 3, ratelimit::WhenRedisFails::kDecideLocally};
+  ratelimit::Policy local{"sign_in_address", 0.1, 3, ratelimit::WhenRedisFails::kDecideLocally};
   auto decisions = decide(limiter, local, "{a:1}", 5);
   EXPECT_EQ(allowed(decisions), 3);
   EXPECT_TRUE(decisions[0].decided_locally);
