@@ -26,7 +26,11 @@
 // Access tokens: "@owner@", "@member@" and "@expired@" in the input are
 // replaced by tokens signed with the harness's key (valid for an owner or a
 // member, or expired), so the fuzzer reaches what lies behind the
-// authentication middleware. Run by tests/fuzz/run-http-fuzz.
+// authentication middleware. "@len@" is replaced by the number of bytes
+// after the blank line that follows it, so that a mutated body keeps a
+// matching Content-Length (else nearly every body mutation would only test
+// framing). Run by tests/fuzz/run-http-fuzz, with the seeds of
+// tests/fuzz/corpus/http and the dictionary tests/fuzz/http.dict.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -315,6 +319,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   replace_all(input, "@owner@", h.owner_token);
   replace_all(input, "@member@", h.member_token);
   replace_all(input, "@expired@", h.expired_token);
+  if (auto at = input.find("@len@"); at != std::string::npos) {
+    auto end = input.find("\r\n\r\n", at);
+    auto length = end == std::string::npos ? 0 : input.size() - (end + 4);
+    input.replace(at, 5, std::to_string(length));
+  }
   bool finished = false;
   asio::co_spawn(h.ioc, serve(h, std::move(input)), [&](std::exception_ptr e) {
     if (e) {
