@@ -8,7 +8,8 @@
 //
 // The per-request pipeline lives in Server::Impl::serve/respond
 // (src/platform/http/server.cpp), which cannot run without a socket; it is
-// reproduced here, step for step and in the same order. What is left out:
+// reproduced here, step for step and in the same order, but for one known
+// bug (see serve(): the parse loop stops at need_more). What is left out:
 // the socket reads and timeouts (the whole input is one read, followed by
 // the end of the stream), `Expect: 100-continue` (a write), X-Forwarded-For
 // (the peer here is never a trusted proxy, so `remote` is the peer), the
@@ -41,6 +42,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -137,6 +139,7 @@ struct Harness {
   http::Router router;
   asio::io_context ioc{1};
   std::string owner_token, member_token, expired_token;
+  bool server_put_loop = std::getenv("TENANTRY_FUZZ_SERVER_PUT_LOOP") != nullptr;
 
   Harness() {
     jwks_path = std::filesystem::temp_directory_path() /
@@ -289,7 +292,18 @@ awaitable<void> serve(Harness& h, std::string input) {
     while (buffer.size() > 0 && !parser.is_done()) {
       auto used = parser.put(buffer.data(), ec);
       buffer.consume(used);
-      if (ec == bhttp::error::need_more) ec = {};
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+        // server.cpp goes on with the same bytes, against put()'s contract
+        // (after need_more, call it again only with more bytes): a chunked
+        // request whose first read ends just after its last-chunk line
+        // ("0\r\n") then fails Beast's assertion `n >= 5` in
+        // parse_chunk_header (found by this target; builds with NDEBUG skip
+        // the assertion). Stopping here, as Beast's own read does, keeps that
+        // known failure from hiding others; TENANTRY_FUZZ_SERVER_PUT_LOOP=1
+        // runs server.cpp's loop and reproduces it.
+        if (!h.server_put_loop) break;
+      }
       if (ec || used == 0) break;
     }
     // The connection has nothing more: Beast's read ends with put_eof.
