@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # E2E: malformed and hostile requests through HAProxy's HTTPS frontend, as
 # raw bytes over TLS (socat), on anonymous and authenticated routes (with an
-# owner's valid access token). Every one is answered 4xx or, where HAProxy
-# itself refuses the framing, 4xx by HAProxy or a closed connection; never a
-# 5xx. Each case states who answers and how (observed with HAProxy 2.6 and
-# asserted exactly):
+# owner's valid access token). Every one is answered 4xx, by a replica or
+# by HAProxy, or (a request that never ends; a body over the limit, see
+# there) gets a closed connection; never a 5xx. Each case states who answers
+# and how (observed with HAProxy 2.6 and asserted exactly; "A|B" only where
+# a known defect of the replica makes the answer vary, each explained):
 #   api      the replica: a 4xx application/problem+json whose "status" is the
 #            HTTP status (the replica's responses carry X-Content-Type-Options);
 #   oauth    the replica's token endpoint: a 4xx application/json
