@@ -1,17 +1,21 @@
 // The connection pool against a real PostgreSQL: its bounds (acquire
 // timeout, waiters), statement timeouts on both sides, replacing broken
-// connections, and recovering from a PostgreSQL restart under load without
-// any call hanging past its deadline.
+// connections, recovering from a PostgreSQL restart under load without
+// any call hanging past its deadline, and the connections' life cycle
+// (idle timeout down to the minimum, maximum lifetime) seen from the
+// server's pg_stat_activity.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <set>
 #include <thread>
 
 #include "platform/db/pool.h"
@@ -324,6 +328,126 @@ TEST_F(PoolTest, APostgresRestartUnderLoadRecoversWithoutHangingCalls) {
                 metric_value(registry_, "tenantry_db_errors_total", {{"class", "connection"}}),
             0);
   EXPECT_LE(pool.counts().idle, 4u);
+}
+
+// The pool's backends as the server sees them (by application_name), as
+// the superuser on its own blocking connection; -1 when the query fails.
+std::vector<std::string> backends(const PostgresServer& pg, const std::string& application_name) {
+  PGconn* conn = PQconnectdb(pg.superuser_url().c_str());
+  const char* values[] = {application_name.c_str()};
+  PGresult* res = PQexecParams(conn,
+                               "SELECT pid::text FROM pg_stat_activity WHERE application_name = $1 "
+                               "AND backend_type = 'client backend' ORDER BY pid",
+                               1, nullptr, values, nullptr, nullptr, 0);
+  std::vector<std::string> pids;
+  bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+  for (int i = 0; ok && i < PQntuples(res); ++i) pids.push_back(PQgetvalue(res, i, 0));
+  std::string error = PQerrorMessage(conn);
+  PQclear(res);
+  PQfinish(conn);
+  if (!ok) throw std::runtime_error("pg_stat_activity: " + error);
+  return pids;
+}
+
+constexpr const char* kLifecycleApp = "tenantry-pool-lifecycle";
+
+// `n` connections on loan at once (each opens its own), then all released;
+// returns their backend pids.
+asio::awaitable<std::vector<std::string>> open_at_once(db::Pool& pool, std::size_t n) {
+  std::vector<db::Lease> leases;
+  std::vector<std::string> pids;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto lease = co_await pool.acquire();
+    if (!lease) throw std::runtime_error(lease.error().message);
+    leases.push_back(std::move(*lease));
+    pids.push_back((co_await scalar(leases.back(), "SELECT pg_backend_pid()::text")).value());
+  }
+  co_return pids;
+}
+
+TEST_F(PoolTest, IdleConnectionsAboveTheMinimumCloseAfterTheIdleTimeout) {
+  auto settings = config(4);
+  settings.connection.application_name = kLifecycleApp;
+  settings.min_size = 2;
+  settings.idle_timeout = 300ms;
+  db::Pool pool(settings, contexts_, metrics_);
+  auto start = Clock::now();  // before they are released: a lower bound of their idle time
+  auto opened = run(open_at_once(pool, 4));
+  ASSERT_EQ(std::set<std::string>(opened.begin(), opened.end()).size(), 4u);
+  EXPECT_EQ(pool.counts().idle, 4u);
+  EXPECT_EQ(backends(pg_, kLifecycleApp).size(), 4u);
+
+  // A caller every 50 ms keeps one connection busy; the other three idle
+  // past the timeout, and all but one of them (the minimum is two) close.
+  std::set<std::string> used;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        used.insert(run(scalar(pool, "SELECT pg_backend_pid()::text")).value());
+        return backends(pg_, kLifecycleApp).size() == 2;
+      },
+      10s))
+      << backends(pg_, kLifecycleApp).size() << " backends";
+  EXPECT_GE(since(start), settings.idle_timeout);
+  EXPECT_EQ(pool.counts().idle, 2u);
+  // What is left are two of the connections opened above, never new ones.
+  auto left = backends(pg_, kLifecycleApp);
+  for (const auto& pid : left)
+    EXPECT_NE(std::find(opened.begin(), opened.end(), pid), opened.end()) << pid;
+  for (const auto& pid : used)
+    EXPECT_NE(std::find(opened.begin(), opened.end(), pid), opened.end()) << pid;
+
+  // The minimum stays, idle for several timeouts: the kept idle connection
+  // is not closed by later callers' pruning.
+  auto hold_until = Clock::now() + 4 * settings.idle_timeout;
+  while (Clock::now() < hold_until) {
+    ASSERT_TRUE(run(scalar(pool, "SELECT 1::text")));
+    ASSERT_EQ(backends(pg_, kLifecycleApp), left);
+    std::this_thread::sleep_for(50ms);  // the pace of the callers, not a wait for a condition
+  }
+  EXPECT_EQ(pool.counts().idle, 2u);
+}
+
+TEST_F(PoolTest, AConnectionInConstantUseIsReplacedAfterItsMaximumLifetime) {
+  auto settings = config(1);
+  settings.connection.application_name = kLifecycleApp;
+  settings.max_lifetime = 500ms;
+  db::Pool pool(settings, contexts_, metrics_);
+  auto start = Clock::now();
+  auto first = run(scalar(pool, "SELECT pg_backend_pid()::text")).value();
+  // Well within its lifetime, the next caller gets the same connection.
+  EXPECT_EQ(run(scalar(pool, "SELECT pg_backend_pid()::text")).value(), first);
+
+  // Never idle long (a caller every 20 ms), so only the lifetime ends it.
+  std::string next = first;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        next = run(scalar(pool, "SELECT pg_backend_pid()::text")).value();
+        return next != first;
+      },
+      5s, 20ms));
+  auto replaced_after = since(start);
+  EXPECT_GE(replaced_after, settings.max_lifetime);
+  EXPECT_LT(replaced_after, settings.max_lifetime + 2'000ms);
+  // The old backend was closed, not leaked: the server sees only the new one.
+  EXPECT_TRUE(wait_until(
+      [&] { return backends(pg_, kLifecycleApp) == std::vector<std::string>{next}; }, 5s))
+      << "backends: " << backends(pg_, kLifecycleApp).size();
+
+  // A connection on loan past its lifetime finishes its caller's work and
+  // is closed when returned, not under the caller.
+  auto held = run([&]() -> asio::awaitable<std::string> {
+    auto lease = co_await pool.acquire();
+    auto pid = (co_await scalar(*lease, "SELECT pg_backend_pid()::text")).value();
+    co_await sleep_for(settings.max_lifetime + 100ms);  // outlive the lifetime while on loan
+    auto again = co_await scalar(*lease, "SELECT pg_backend_pid()::text");
+    EXPECT_TRUE(again);
+    if (again) {
+      EXPECT_EQ(*again, pid);
+    }
+    co_return pid;
+  }());
+  auto after = run(scalar(pool, "SELECT pg_backend_pid()::text")).value();
+  EXPECT_NE(after, held);
 }
 
 }  // namespace
