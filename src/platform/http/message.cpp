@@ -3,6 +3,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <cctype>
 #include <set>
 
 #include "platform/base/text.h"
@@ -75,6 +76,18 @@ std::optional<InvalidInput> check_json(const boost::json::value& value, const st
 }
 
 }  // namespace
+
+std::string_view origin_path(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  if (target.starts_with('/')) return target;
+  auto scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return target;
+  std::string scheme(target.substr(0, scheme_end));
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") return target;
+  auto path = target.find('/', scheme_end + 3);
+  return path == std::string_view::npos ? std::string_view("/") : target.substr(path);
+}
 
 std::string percent_decode(std::string_view text, bool plus_is_space) {
   std::string out;

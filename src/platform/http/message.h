@@ -48,6 +48,11 @@ struct Request {
 std::optional<std::string> form_field(std::string_view encoded, std::string_view name);
 // Decodes %XX escapes (and '+' as a space when `plus_is_space`).
 std::string percent_decode(std::string_view text, bool plus_is_space);
+// The path of a request target, without the query: origin-form ("/v1/x?q")
+// as it is, absolute-form ("https://host/v1/x?q", which RFC 9112 3.2.2 says
+// a server must accept) without its scheme and authority. Anything else is
+// returned as it is, and matches no route.
+std::string_view origin_path(std::string_view target);
 
 bool is_form_media_type(std::string_view media_type);
 bool is_json_media_type(std::string_view media_type);  // application/json or */*+json

@@ -83,20 +83,6 @@ struct Worker {
   std::unordered_set<Session*> sessions;
 };
 
-// The path of a request target: origin-form ("/v1/x?q") as it is, and
-// absolute-form ("https://host/v1/x?q"), which RFC 9112 3.2.2 says a server
-// must accept, without its scheme and authority. The query is cut off.
-std::string_view origin_path(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  if (target.starts_with('/')) return target;
-  auto scheme_end = target.find("://");
-  if (scheme_end == std::string_view::npos) return target;  // not a path: the router finds nothing
-  auto scheme = target.substr(0, scheme_end);
-  if (!beast::iequals(scheme, "http") && !beast::iequals(scheme, "https")) return target;
-  auto path = target.find('/', scheme_end + 3);
-  return path == std::string_view::npos ? std::string_view("/") : target.substr(path);
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
