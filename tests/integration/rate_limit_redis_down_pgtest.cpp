@@ -1,7 +1,8 @@
 // What the tenant and user limits do when Redis cannot decide, through the
 // real server: with TENANTRY_RATE_LIMIT_FAIL_OPEN=false an authenticated
-// request is refused (429 problem+json, Retry-After) and counted as
-// limited; by default it passes and is counted as failed_open. Both from
+// request is refused (503 problem+json rate-limit-unavailable, Retry-After:
+// the client is not over its limit) and counted as failed_closed; by
+// default it passes and is counted as failed_open. Both from
 // the first request after Redis stops (breaker still closed: the plan's
 // tenant and user limits) and once the breaker is open (the fallback
 // tenant limit alone). A real PostgreSQL holds the tenant and its plan.
@@ -66,13 +67,18 @@ TEST_F(RateLimitRedisDownTest, FailClosedRefusesWhileRedisIsDownAndCountsTheRefu
   redis_.stop();
   for (int i = 0; i < kRequestsWhileDown; ++i) {
     auto refused = me();
-    EXPECT_EQ(refused.status, 429) << i << ": " << refused.body;
+    EXPECT_EQ(refused.status, 503) << i << ": " << refused.body;
     EXPECT_EQ(refused.header("content-type"), "application/problem+json") << i;
     EXPECT_EQ(refused.header("retry-after"), "1") << i;
-    EXPECT_NE(refused.body.find("rate-limited"), std::string::npos) << i << ": " << refused.body;
+    EXPECT_EQ(refused.header("ratelimit"), "") << i << ": no count to report";
+    EXPECT_NE(refused.body.find("rate-limit-unavailable"), std::string::npos)
+        << i << ": " << refused.body;
     EXPECT_EQ(refused.body.find("\"subject\""), std::string::npos) << i << ": the handler ran";
   }
-  EXPECT_EQ(metric("tenant", "limited"), kRequestsWhileDown);
+  EXPECT_EQ(metric("tenant", "failed_closed"), kRequestsWhileDown);
+  EXPECT_EQ(count_occurrences(api_->process().log(), "failing closed"), 1u)
+      << api_->process().log();
+  EXPECT_EQ(metric("tenant", "limited"), 0);
   EXPECT_EQ(metric("tenant", "failed_open"), 0);
   EXPECT_EQ(metric("user", "failed_open"), 0);
   EXPECT_EQ(metric("tenant", "allowed"), 1);

@@ -15,6 +15,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
+#include <future>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -405,6 +410,53 @@ TEST_F(PoolTest, IdleConnectionsAboveTheMinimumCloseAfterTheIdleTimeout) {
     std::this_thread::sleep_for(50ms);  // the pace of the callers, not a wait for a condition
   }
   EXPECT_EQ(pool.counts().idle, 2u);
+}
+
+// With maintenance on (tenantry-api's pools), no caller is needed: the
+// minimum is opened at start and re-opened when lost, and idle connections
+// above it close after the idle timeout. The pool lives on a context that a
+// thread runs, as a server's do, and is destroyed on that thread.
+TEST_F(PoolTest, MaintenanceKeepsTheMinimumAndClosesIdleConnectionsWithoutACaller) {
+  asio::io_context context;
+  auto busy = asio::make_work_guard(context);
+  std::thread loop([&] { context.run(); });
+  asio::io_context* contexts[1] = {&context};
+  auto settings = config(4);
+  settings.connection.application_name = kLifecycleApp;
+  settings.min_size = 2;
+  settings.idle_timeout = 300ms;
+  settings.maintenance_interval = 50ms;
+  std::optional<db::Pool> pool;
+  pool.emplace(settings, contexts, metrics_);
+  EXPECT_TRUE(wait_until([&] { return backends(pg_, kLifecycleApp).size() == 2; }, 10s))
+      << backends(pg_, kLifecycleApp).size() << " backends, not the minimum";
+
+  // Four at once (the two idle ones and two new), then nobody asks.
+  auto opened = asio::co_spawn(context, open_at_once(*pool, 4), asio::use_future).get();
+  EXPECT_EQ(std::set<std::string>(opened.begin(), opened.end()).size(), 4u);
+  auto released = Clock::now();
+  EXPECT_TRUE(wait_until([&] { return backends(pg_, kLifecycleApp).size() == 2; }, 10s))
+      << backends(pg_, kLifecycleApp).size() << " backends left idle";
+  EXPECT_GE(since(released), settings.idle_timeout - 50ms);  // the pids were read just before
+
+  // A connection the server ends is replaced.
+  auto victim = backends(pg_, kLifecycleApp).front();
+  as_superuser(pg_, "SELECT pg_terminate_backend(" + victim + ")");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto now = backends(pg_, kLifecycleApp);
+        return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
+      },
+      10s));
+
+  std::promise<void> gone;
+  asio::post(context, [&] {
+    pool.reset();
+    gone.set_value();
+  });
+  gone.get_future().get();
+  busy.reset();
+  loop.join();
 }
 
 TEST_F(PoolTest, AConnectionInConstantUseIsReplacedAfterItsMaximumLifetime) {
