@@ -5,12 +5,11 @@
 // procedural function pins its search_path; and the tenant policy is still
 // inlined onto the primary-key index.
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "support/pg_session.h"
 #include "support/services.h"
 
 namespace tenantry::testing {
@@ -20,47 +19,14 @@ constexpr const char* kActive = "00000000-0000-4000-8000-0000000000a1";
 constexpr const char* kSuspended = "00000000-0000-4000-8000-0000000000b2";
 constexpr const char* kNew = "00000000-0000-4000-8000-0000000000c3";
 
-struct Session {
-  explicit Session(const std::string& url) : conn(PQconnectdb(url.c_str())) {
-    if (PQstatus(conn) != CONNECTION_OK) {
-      throw std::runtime_error(std::string("cannot connect: ") + PQerrorMessage(conn));
-    }
-    PQsetNoticeProcessor(
-        conn, [](void*, const char*) {}, nullptr);
-  }
-  ~Session() { PQfinish(conn); }
-
-  // The first column of every row; throws with PostgreSQL's message.
-  std::vector<std::string> query(const std::string& sql, std::vector<std::string> params = {}) {
-    std::vector<const char*> values;
-    for (auto& p : params) values.push_back(p.c_str());
-    std::unique_ptr<PGresult, decltype(&PQclear)> res(
-        PQexecParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                     nullptr, nullptr, 0),
-        &PQclear);
-    auto status = PQresultStatus(res.get());
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-      throw std::runtime_error(PQresultErrorMessage(res.get()));
-    }
-    std::vector<std::string> rows;
-    for (int r = 0; r < PQntuples(res.get()); ++r) rows.emplace_back(PQgetvalue(res.get(), r, 0));
-    return rows;
-  }
-  // PostgreSQL's message for a statement that must fail ("" if it did not),
-  // in a transaction of its own.
-  std::string error_of(const std::string& sql, std::vector<std::string> params = {}) {
-    std::string error;
-    try {
-      query(sql, std::move(params));
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-    query("ROLLBACK");
-    return error;
-  }
-
-  PGconn* conn;
-};
+// PostgreSQL's message for a statement that must fail ("" if it did not);
+// then the transaction it was in is rolled back.
+std::string refused(PgSession& session, const std::string& sql,
+                    const std::vector<std::string>& params = {}) {
+  auto error = session.error_of(sql, params);
+  session.column("ROLLBACK");
+  return error;
+}
 
 std::string joined(const std::vector<std::string>& lines) {
   std::string text;
@@ -72,14 +38,14 @@ class DatabaseRolesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pg_.migrate();
-    Session owner(pg_.owner_url());
+    PgSession owner(pg_.owner_url());
     for (auto [tenant, slug, status] : {std::tuple{kActive, "active-one", "active"},
                                         std::tuple{kSuspended, "suspended-one", "suspended"}}) {
-      owner.query("BEGIN");
-      owner.query("SELECT set_config('app.tenant_id', $1, true)", {tenant});
-      owner.query("INSERT INTO tenants (id, slug, name, status) VALUES ($1, $2, $2, $3)",
+      owner.column("BEGIN");
+      owner.column("SELECT set_config('app.tenant_id', $1, true)", {tenant});
+      owner.column("INSERT INTO tenants (id, slug, name, status) VALUES ($1, $2, $2, $3)",
                   {tenant, slug, status});
-      owner.query("COMMIT");
+      owner.column("COMMIT");
     }
   }
 
@@ -87,65 +53,65 @@ class DatabaseRolesTest : public ::testing::Test {
 };
 
 TEST_F(DatabaseRolesTest, TheApplicationRoleCannotWriteATenantRowNotEvenItsOwn) {
-  Session app(pg_.url());
-  app.query("BEGIN");
-  app.query("SELECT app_enter_tenant($1)", {kActive});
-  EXPECT_EQ(app.query("SELECT plan FROM tenants"), std::vector<std::string>{"free"});  // reads it
-  EXPECT_NE(app.error_of("UPDATE tenants SET plan = 'enterprise', status = 'active'")
+  PgSession app(pg_.url());
+  app.column("BEGIN");
+  app.column("SELECT app_enter_tenant($1)", {kActive});
+  EXPECT_EQ(app.column("SELECT plan FROM tenants"), std::vector<std::string>{"free"});  // reads it
+  EXPECT_NE(refused(app, "UPDATE tenants SET plan = 'enterprise', status = 'active'")
                 .find("permission denied for table tenants"),
             std::string::npos);
-  app.query("BEGIN");
-  app.query("SELECT set_config('app.tenant_id', $1, true)", {kNew});
-  EXPECT_NE(app.error_of("INSERT INTO tenants (id, slug, name) VALUES ($1, 'mine', 'Mine')", {kNew})
+  app.column("BEGIN");
+  app.column("SELECT set_config('app.tenant_id', $1, true)", {kNew});
+  EXPECT_NE(refused(app, "INSERT INTO tenants (id, slug, name) VALUES ($1, 'mine', 'Mine')", {kNew})
                 .find("permission denied for table tenants"),
             std::string::npos);
 }
 
 TEST_F(DatabaseRolesTest, OnlyThePlatformRoleEntersASuspendedTenantAndStillUnderRls) {
-  Session app(pg_.url());
-  app.query("BEGIN");
-  EXPECT_NE(app.error_of("SELECT app_enter_tenant($1, true)", {kSuspended})
+  PgSession app(pg_.url());
+  app.column("BEGIN");
+  EXPECT_NE(refused(app, "SELECT app_enter_tenant($1, true)", {kSuspended})
                 .find("only the platform role enters a tenant whatever its status"),
             std::string::npos);
-  app.query("BEGIN");
-  EXPECT_NE(app.error_of("SELECT app_enter_tenant($1)", {kSuspended}).find("is not active"),
+  app.column("BEGIN");
+  EXPECT_NE(refused(app, "SELECT app_enter_tenant($1)", {kSuspended}).find("is not active"),
             std::string::npos);
 
-  Session platform(pg_.platform_url());
-  platform.query("BEGIN");
-  platform.query("SELECT app_enter_tenant($1, true)", {kSuspended});
-  EXPECT_EQ(platform.query("UPDATE tenants SET status = 'active', plan = 'pro' RETURNING status"),
+  PgSession platform(pg_.platform_url());
+  platform.column("BEGIN");
+  platform.column("SELECT app_enter_tenant($1, true)", {kSuspended});
+  EXPECT_EQ(platform.column("UPDATE tenants SET status = 'active', plan = 'pro' RETURNING status"),
             std::vector<std::string>{"active"});
   // The other tenant's row is out of its transaction's reach.
   EXPECT_TRUE(
-      platform.query("UPDATE tenants SET plan = 'enterprise' WHERE id = $1 RETURNING id", {kActive})
+      platform.column("UPDATE tenants SET plan = 'enterprise' WHERE id = $1 RETURNING id", {kActive})
           .empty());
-  platform.query("COMMIT");
-  Session owner(pg_.owner_url());
-  owner.query("BEGIN");
-  owner.query("SELECT set_config('app.tenant_id', $1, true)", {kActive});
-  EXPECT_EQ(owner.query("SELECT plan FROM tenants"), std::vector<std::string>{"free"});
-  owner.query("COMMIT");
+  platform.column("COMMIT");
+  PgSession owner(pg_.owner_url());
+  owner.column("BEGIN");
+  owner.column("SELECT set_config('app.tenant_id', $1, true)", {kActive});
+  EXPECT_EQ(owner.column("SELECT plan FROM tenants"), std::vector<std::string>{"free"});
+  owner.column("COMMIT");
 }
 
 TEST_F(DatabaseRolesTest, TheRolesThatServeRequestsMakeNoTemporaryObjects) {
   for (const auto& url : {pg_.url(), pg_.platform_url()}) {
-    Session session(url);
-    session.query("BEGIN");
-    EXPECT_NE(session.error_of("CREATE TEMP TABLE tenants (id uuid)").find("permission denied"),
+    PgSession session(url);
+    session.column("BEGIN");
+    EXPECT_NE(refused(session, "CREATE TEMP TABLE tenants (id uuid)").find("permission denied"),
               std::string::npos)
         << url;
   }
 }
 
 TEST_F(DatabaseRolesTest, EveryProceduralFunctionPinsItsSearchPath) {
-  Session owner(pg_.owner_url());
-  auto functions = owner.query(
+  PgSession owner(pg_.owner_url());
+  auto functions = owner.column(
       "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
       "JOIN pg_language l ON l.oid = p.prolang WHERE n.nspname = 'public' "
       "AND (l.lanname <> 'sql' OR p.prosecdef) ORDER BY 1");
   EXPECT_GE(functions.size(), 4u) << joined(functions);  // enter, sign-in, failure, trigger
-  auto unpinned = owner.query(
+  auto unpinned = owner.column(
       "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
       "JOIN pg_language l ON l.oid = p.prolang WHERE n.nspname = 'public' "
       "AND (l.lanname <> 'sql' OR p.prosecdef) AND NOT EXISTS ("
@@ -155,14 +121,14 @@ TEST_F(DatabaseRolesTest, EveryProceduralFunctionPinsItsSearchPath) {
 }
 
 TEST_F(DatabaseRolesTest, TheTenantPolicyIsInlinedOntoThePrimaryKeyIndex) {
-  Session app(pg_.url());
-  app.query("BEGIN");
-  app.query("SELECT app_enter_tenant($1)", {kActive});
-  app.query("SET LOCAL enable_seqscan = off");
-  auto plan = joined(app.query(
+  PgSession app(pg_.url());
+  app.column("BEGIN");
+  app.column("SELECT app_enter_tenant($1)", {kActive});
+  app.column("SET LOCAL enable_seqscan = off");
+  auto plan = joined(app.column(
       "EXPLAIN (VERBOSE, COSTS OFF) SELECT email FROM users "
       "WHERE id = '00000000-0000-4000-8000-000000000001'"));
-  app.query("COMMIT");
+  app.column("COMMIT");
   EXPECT_NE(plan.find("Index Scan using users_pkey"), std::string::npos) << plan;
   // Inlined: the policy's condition is the function's body, in the index condition.
   EXPECT_NE(plan.find("current_setting('app.tenant_id'::text, true)"), std::string::npos) << plan;
