@@ -44,10 +44,7 @@ http::Response oauth_invalid_input(const http::Request&, const http::InvalidInpu
 }
 
 http::Response busy(const http::Request& request) {
-  auto response = http::problem(503, "overloaded", "Service Unavailable",
-                                "too many sign-ins at once; retry shortly", request.request_id);
-  response.with_header("Retry-After", "1");
-  return response;
+  return http::overloaded("too many sign-ins at once; retry shortly", request.request_id);
 }
 
 struct TokenEndpoint {

@@ -3,9 +3,9 @@
 
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <thread>
+
+#include "platform/base/file.h"
 
 namespace tenantry::api {
 namespace {
@@ -13,11 +13,9 @@ namespace {
 using std::chrono::milliseconds;
 
 std::string read_secret_file(std::string_view variable, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw base::ConfigError(std::string(variable) + ": cannot read file " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto secret = text.str();
+  auto text = base::read_file(path);
+  if (!text) throw base::ConfigError(std::string(variable) + ": cannot read file " + path);
+  auto secret = std::move(*text);
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   if (secret.empty())
     throw base::ConfigError(std::string(variable) + ": file " + path + " is empty");

@@ -68,8 +68,8 @@ struct Tenants {
     auth::PasswordHasher::Sources sources{"t:" + request.principal->tenant.str()};
     auto hash = co_await hasher.hash(*password, std::move(sources));
     if (!hash)
-      co_return http::problem(503, "overloaded", "Service Unavailable", "retry shortly",
-                              request.request_id);
+      co_return http::overloaded("too many passwords being hashed; retry shortly",
+                                 request.request_id);
 
     auto tenant = *tenancy::TenantId::parse(new_uuid());
     auto tx = co_await database->tenant_transaction(tenant, db::Access::kReadWrite,

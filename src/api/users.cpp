@@ -39,13 +39,6 @@ http::Response conflict(const http::Request& request) {
   return http::problem(409, "conflict", "Conflict", "a user with this email exists",
                        request.request_id);
 }
-http::Response overloaded(const http::Request& request) {
-  auto response = http::problem(503, "overloaded", "Service Unavailable",
-                                "too many passwords being hashed; retry shortly",
-                                request.request_id);
-  response.with_header("Retry-After", "1");
-  return response;
-}
 
 bool valid_role(std::string_view role) {
   return std::find(std::begin(kRoles), std::end(kRoles), role) != std::end(kRoles);
@@ -113,7 +106,9 @@ struct Users {
     if (!taken->empty()) co_return conflict(request);
     auth::PasswordHasher::Sources sources{"t:" + tenant.str()};
     auto hash = co_await hasher.hash(*password, std::move(sources));
-    if (!hash) co_return overloaded(request);
+    if (!hash)
+      co_return http::overloaded("too many passwords being hashed; retry shortly",
+                                 request.request_id);
 
     auto tx = co_await database.tenant_transaction(tenant);
     if (!tx) co_return database_problem(tx.error(), request);

@@ -29,6 +29,7 @@
 #include "platform/auth/keys.h"
 #include "platform/auth/passwords.h"
 #include "platform/db/transaction.h"
+#include "platform/base/file.h"
 #include "platform/base/text.h"
 #include "platform/tenancy/identifiers.h"
 #include "platform/tenancy/tenant_id.h"
@@ -146,11 +147,9 @@ Options parse_options(const std::vector<std::string>& args,
 }
 
 std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Failure(path.string() + ": cannot read");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto text = base::read_file(path);
+  if (!text) throw Failure(path.string() + ": cannot read");
+  return std::move(*text);
 }
 
 // Writes through a temporary file and a rename, so readers (replicas

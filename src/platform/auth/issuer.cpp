@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "platform/auth/base64url.h"
+#include "platform/base/hex.h"
 #include "platform/auth/jwt.h"
 
 namespace tenantry::auth {
@@ -67,13 +68,7 @@ std::optional<tenancy::TenantId> refresh_token_tenant(std::string_view token) {
 std::string sha256_hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char byte : digest) {
-    hex += kHex[byte >> 4];
-    hex += kHex[byte & 15];
-  }
-  return hex;
+  return base::hex(digest);
 }
 
 }  // namespace tenantry::auth

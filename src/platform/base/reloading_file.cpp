@@ -1,10 +1,7 @@
-// File stamps and whole-file reads for ReloadingFile.
+// File stamps for ReloadingFile.
 #include "platform/base/reloading_file.h"
 
 #include <sys/stat.h>
-
-#include <fstream>
-#include <sstream>
 
 namespace tenantry::base {
 
@@ -14,14 +11,6 @@ std::optional<FileStamp> file_stamp(const std::filesystem::path& path) {
   return FileStamp{
       static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec,
       static_cast<std::uintmax_t>(info.st_size), static_cast<std::uint64_t>(info.st_ino)};
-}
-
-std::string read_whole_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace tenantry::base

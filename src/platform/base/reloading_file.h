@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "platform/base/file.h"
 #include "platform/base/log.h"
 
 namespace tenantry::base {
@@ -28,8 +29,6 @@ struct FileStamp {
   bool operator==(const FileStamp&) const = default;
 };
 std::optional<FileStamp> file_stamp(const std::filesystem::path& path);
-// The whole file; throws std::runtime_error when it cannot be read.
-std::string read_whole_file(const std::filesystem::path& path);
 
 template <typename T>
 class ReloadingFile {
@@ -88,7 +87,9 @@ class ReloadingFile {
   void load() {
     auto stamp = file_stamp(path_);
     if (stamp) stamp_ = *stamp;  // a bad file is reported once per change
-    value_.store(std::make_shared<const T>(parse_(read_whole_file(path_))));
+    auto text = read_file(path_);
+    if (!text) throw std::runtime_error("cannot read the file");
+    value_.store(std::make_shared<const T>(parse_(*text)));
   }
 
   std::filesystem::path path_;

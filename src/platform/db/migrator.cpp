@@ -2,16 +2,17 @@
 // on the request path).
 #include "platform/db/migrator.h"
 
+#include "platform/base/file.h"
+#include "platform/base/hex.h"
+
 #include <libpq-fe.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <thread>
 
 namespace tenantry::db {
@@ -75,12 +76,10 @@ std::vector<MigrationFile> load_migrations(const std::filesystem::path& dir) {
   std::vector<MigrationFile> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".sql") continue;
-    std::ifstream in(entry.path());
-    if (!in) throw MigrationError(entry.path().string() + ": cannot read");
-    std::stringstream text;
-    text << in.rdbuf();
+    auto text = base::read_file(entry.path());
+    if (!text) throw MigrationError(entry.path().string() + ": cannot read");
     std::string error;
-    auto file = parse_migration_name(entry.path().filename().string(), text.str(), error);
+    auto file = parse_migration_name(entry.path().filename().string(), std::move(*text), error);
     if (!file) throw MigrationError(error);
     files.push_back(std::move(*file));
   }
@@ -98,13 +97,7 @@ std::string migration_checksum(std::string_view sql) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(sql.data(), sql.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  return base::hex({digest, length});
 }
 
 Migrator::Migrator(std::string conninfo, std::vector<MigrationFile> files, Say say)

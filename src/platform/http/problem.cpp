@@ -16,4 +16,10 @@ Response problem(unsigned status, std::string_view type, std::string_view title,
   return Response{status, "application/problem+json", {}, boost::json::serialize(body)};
 }
 
+Response overloaded(std::string_view detail, std::string_view request_id) {
+  auto response = problem(503, "overloaded", "Service Unavailable", detail, request_id);
+  response.with_header("Retry-After", "1");
+  return response;
+}
+
 }  // namespace tenantry::http

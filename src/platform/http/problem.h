@@ -13,4 +13,9 @@ namespace tenantry::http {
 Response problem(unsigned status, std::string_view type, std::string_view title,
                  std::string_view detail, std::string_view request_id);
 
+// 503 "overloaded" with Retry-After: 1, the one answer to every bound that
+// is full (requests in flight, the password-hashing queue): `detail` says
+// which.
+Response overloaded(std::string_view detail, std::string_view request_id);
+
 }  // namespace tenantry::http

@@ -511,10 +511,8 @@ struct Server::Impl {
 
     if (now_in_flight > static_cast<long>(config.limits.max_in_flight)) {
       metrics.rejected("overload");
-      response = problem(503, "overloaded", "Service Unavailable",
-                         "this replica is at its limit of in-flight requests; retry shortly",
-                         request.request_id);
-      response.with_header("Retry-After", "1");
+      response = overloaded("this replica is at its limit of in-flight requests; retry shortly",
+                            request.request_id);
     } else {
       const Router& router = *listener.router;
       switch (match.kind) {

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "platform/base/deadline.h"
+#include "platform/base/hex.h"
 
 namespace tenantry::redis {
 
@@ -65,11 +66,7 @@ void throw_exception_from_error(const Error& error, const boost::source_location
 Script::Script(std::string text) : body(std::move(text)) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char byte : digest) {
-    sha1 += kHex[byte >> 4];
-    sha1 += kHex[byte & 15];
-  }
+  sha1 = base::hex(digest);
 }
 
 // One caller waiting for its reply; shared with the connection's queue so
