@@ -16,6 +16,7 @@
 
 #include "api/database_problem.h"
 #include "api/routes.h"
+#include "platform/audit/audit.h"
 #include "platform/auth/issuer.h"
 #include "platform/auth/passwords.h"
 #include "platform/http/problem.h"
@@ -153,10 +154,8 @@ struct TokenEndpoint {
     co_await enforcer.limiter().refund(limits, counted);
     auto tx = co_await database.tenant_transaction(*tenant);
     if (!tx) co_return database_problem(tx.error(), request);
-    auto audited = co_await tx->query(
-        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
-        "VALUES ($1, $2, 'sign_in', 'auth', $3)",
-        *tenant, *user, request.request_id);
+    audit::Entry entry{*user, "sign_in", "auth", request.request_id};
+    auto audited = co_await audit::record(*tx, std::move(entry));
     if (!audited) co_return database_problem(audited.error(), request);
     co_return co_await issue(request, *tenant, *user, *role, *tx, "", "");
   }
@@ -225,10 +224,8 @@ struct TokenEndpoint {
           "NULL",
           family);
       if (!revoked) co_return database_problem(revoked.error(), request);
-      auto audited = co_await tx->query(
-          "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
-          "VALUES ($1, $2, 'refresh_token_reused', 'auth', $3)",
-          *tenant, user, request.request_id);
+      audit::Entry entry{user, "refresh_token_reused", "auth", request.request_id};
+      auto audited = co_await audit::record(*tx, std::move(entry));
       if (!audited) co_return database_problem(audited.error(), request);
       if (auto done = co_await tx->commit(); !done)
         co_return database_problem(done.error(), request);

@@ -9,6 +9,7 @@
 #include "api/database_problem.h"
 #include "api/json_body.h"
 #include "api/routes.h"
+#include "platform/audit/audit.h"
 #include "platform/http/problem.h"
 
 namespace tenantry::api {
@@ -41,10 +42,9 @@ struct ServiceAccounts {
       co_return invalid_body(request, "name: 1 to 200 characters; role: admin, member or viewer");
     if (!rows) co_return database_problem(rows.error(), request);
     auto id = (*rows)[0][0].as<std::string>();
-    auto audited = co_await tx->query(
-        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
-        "VALUES ($1, $2, 'service_account_created', $3, $4)",
-        tenant, request.principal->subject, "service_account:" + id, request.request_id);
+    audit::Entry entry{request.principal->subject, "service_account_created",
+                       "service_account:" + id, request.request_id};
+    auto audited = co_await audit::record(*tx, std::move(entry));
     if (!audited) co_return database_problem(audited.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
     json::object out{{"id", id},
@@ -85,10 +85,9 @@ struct ServiceAccounts {
         "UPDATE service_accounts SET status = 'disabled' WHERE id = $1 RETURNING id", id->str());
     if (!rows) co_return database_problem(rows.error(), request);
     if (rows->empty()) co_return not_found;
-    auto audited = co_await tx->query(
-        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
-        "VALUES ($1, $2, 'service_account_disabled', $3, $4)",
-        tenant, request.principal->subject, "service_account:" + id->str(), request.request_id);
+    audit::Entry entry{request.principal->subject, "service_account_disabled",
+                       "service_account:" + id->str(), request.request_id};
+    auto audited = co_await audit::record(*tx, std::move(entry));
     if (!audited) co_return database_problem(audited.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
     co_return http::Response{204, "application/json", {}, ""};

@@ -19,6 +19,7 @@
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "api/tenant_context.h"
+#include "platform/audit/audit.h"
 #include "platform/http/problem.h"
 #include "platform/tenancy/identifiers.h"
 
@@ -89,10 +90,8 @@ struct Tenants {
         "VALUES ($1, gen_random_uuid(), $2, $3, $4, 'owner') RETURNING id::text",
         tenant, *email, *canonical_email, *hash);
     if (!owner) co_return database_problem(owner.error(), request);
-    auto audited = co_await tx->query(
-        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) "
-        "VALUES ($1, $2, 'tenant_created', 'tenant', $3)",
-        tenant, request.principal->subject, request.request_id);
+    audit::Entry entry{request.principal->subject, "tenant_created", "tenant", request.request_id};
+    auto audited = co_await audit::record(*tx, std::move(entry));
     if (!audited) co_return database_problem(audited.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
     json::object out{{"id", tenant.str()},
@@ -127,11 +126,12 @@ struct Tenants {
     if (!rows) co_return database_problem(rows.error(), request);
     if (rows->empty())
       co_return http::problem(404, "not-found", "Not Found", "no such tenant", request.request_id);
-    auto audited = co_await tx->query(
-        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id, details) "
-        "VALUES ($1, $2, 'tenant_changed', 'tenant', $3, jsonb_strip_nulls(jsonb_build_object("
-        "'status', $4::text, 'plan', $5::text)))",
-        *tenant, request.principal->subject, request.request_id, status, plan);
+    json::object details;
+    if (status) details["status"] = *status;
+    if (plan) details["plan"] = *plan;
+    audit::Entry entry{request.principal->subject, "tenant_changed", "tenant", request.request_id,
+                       json::serialize(details)};
+    auto audited = co_await audit::record(*tx, std::move(entry));
     if (!audited) co_return database_problem(audited.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
     // Every replica reads the new status and plan from its next request on.

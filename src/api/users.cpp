@@ -9,6 +9,7 @@
 #include "api/database_problem.h"
 #include "api/json_body.h"
 #include "api/routes.h"
+#include "platform/audit/audit.h"
 #include "platform/http/problem.h"
 #include "platform/tenancy/identifiers.h"
 
@@ -121,7 +122,7 @@ struct Users {
     if (!rows) co_return database_problem(rows.error(), request);
     auto user = user_json((*rows)[0]);
     std::string id(user.at("id").as_string());
-    if (auto r = co_await audit(*tx, request, "user_created", id); !r)
+    if (auto r = co_await record_change(*tx, request, "user_created", id); !r)
       co_return database_problem(r.error(), request);
     if (auto done = co_await tx->commit(); !done) co_return database_problem(done.error(), request);
     auto response = http::Response::json(201, json::serialize(user));
@@ -174,7 +175,7 @@ struct Users {
           id->str());
       if (!revoked) co_return database_problem(revoked.error(), request);
     }
-    if (auto r = co_await audit(
+    if (auto r = co_await record_change(
             *tx, request, status == "deactivated" ? "user_deactivated" : "user_changed", id->str());
         !r)
       co_return database_problem(r.error(), request);
@@ -195,13 +196,11 @@ struct Users {
     co_return co_await change(request, role, status);
   }
 
-  awaitable<db::Result<db::Rows>> audit(db::TenantTransaction& tx, const http::Request& request,
-                                        std::string action, std::string resource) {
-    co_return co_await tx.query(
-        "INSERT INTO audit_log (tenant_id, actor, action, resource, request_id) VALUES ($1, $2, "
-        "$3, $4, $5)",
-        request.principal->tenant, request.principal->subject, action, "user:" + resource,
-        request.request_id);
+  awaitable<db::Result<void>> record_change(db::TenantTransaction& tx, const http::Request& request,
+                                            std::string action, std::string resource) {
+    audit::Entry entry{request.principal->subject, std::move(action), "user:" + resource,
+                       request.request_id};
+    co_return co_await audit::record(tx, std::move(entry));
   }
 };
 
