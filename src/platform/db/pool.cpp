@@ -232,6 +232,26 @@ struct Pool::Shard : std::enable_shared_from_this<Shard> {
   std::minstd_rand random;
 };
 
+namespace {
+
+// Holds the shard only while it works: once the pool is gone, the next
+// tick ends the loop.
+asio::awaitable<void> maintain_shard(std::weak_ptr<Pool::Shard> weak, milliseconds every) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    if (auto shard = weak.lock()) {
+      co_await shard->maintain();
+    } else {
+      co_return;
+    }
+    timer.expires_after(every);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
+}  // namespace
+
 Pool::Pool(PoolConfig config, std::span<asio::io_context* const> contexts,
            metrics::DbPoolMetrics& metrics)
     : config_(std::move(config)) {
@@ -253,26 +273,6 @@ Pool::Pool(PoolConfig config, std::span<asio::io_context* const> contexts,
     }
   }
 }
-
-namespace {
-
-// Holds the shard only while it works: once the pool is gone, the next
-// tick ends the loop.
-asio::awaitable<void> maintain_shard(std::weak_ptr<Pool::Shard> weak, milliseconds every) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (;;) {
-    if (auto shard = weak.lock()) {
-      co_await shard->maintain();
-    } else {
-      co_return;
-    }
-    timer.expires_after(every);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
-  }
-}
-
-}  // namespace
 
 Pool::~Pool() = default;
 
