@@ -6,9 +6,10 @@
 // authentication middleware, and stub handlers that decode what the real
 // handlers decode (form, query and JSON fields, path ids, identifiers).
 //
-// The per-request pipeline lives in Server::Impl::serve/respond
-// (src/platform/http/server.cpp), which cannot run without a socket; it is
-// reproduced here, step for step and in the same order. What is left out:
+// Reading the request is the server's own code (platform/http/
+// request_reader.h: the header, the route's body limit, the body, the
+// http::Request); what Server::Impl::serve/respond do around it needs a
+// socket and is followed here step for step, in the same order. Left out:
 // the socket reads and timeouts (the whole input is one read, followed by
 // the end of the stream), `Expect: 100-continue` (a write), X-Forwarded-For
 // (the peer here is never a trusted proxy, so `remote` is the peer), the
@@ -31,6 +32,8 @@
 // matching Content-Length (else nearly every body mutation would only test
 // framing). Run by tests/fuzz/run-http-fuzz, with the seeds of
 // tests/fuzz/corpus/http and the dictionary tests/fuzz/http.dict.
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -44,9 +47,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <string>
-#include <unistd.h>
 
 #include "api/json_body.h"
 #include "platform/auth/issuer.h"
@@ -57,6 +58,7 @@
 #include "platform/base/request_id.h"
 #include "platform/base/text.h"
 #include "platform/http/problem.h"
+#include "platform/http/request_reader.h"
 #include "platform/http/router.h"
 #include "platform/http/server.h"
 #include "platform/tenancy/identifiers.h"
@@ -220,35 +222,12 @@ void check_rejection(boost::system::error_code ec) {
 }
 
 // server.cpp respond(), up to the response.
-awaitable<void> respond(Harness& h, bhttp::request<bhttp::string_body>& req) {
+awaitable<void> respond(Harness& h, http::BeastRequest& req, http::RouteMatch match) {
   http::Request request;
-  request.method = std::string(req.method_string());
-  auto target = std::string_view(req.target());
-  request.path = std::string(http::origin_path(target));
-  if (auto qmark = target.find('?'); qmark != std::string_view::npos) {
-    request.query = std::string(target.substr(qmark + 1));
-  }
-  for (const auto& field : req) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  request.body = std::move(req.body());
+  http::fill_request(request, req);
   request.remote = "127.0.0.1";
-  auto id_count = req.count("X-Request-ID");
-  auto incoming_id = request.header("x-request-id");
-  request.request_id = id_count == 1 && base::is_valid_request_id(incoming_id)
-                           ? std::string(incoming_id)
-                           : base::generate_request_id();
-  if (auto trace = base::parse_traceparent(request.header("traceparent"))) {
-    request.trace_id = std::move(trace->trace_id);
-    request.traceparent = std::string(request.header("traceparent"));
-  } else {
-    request.trace_id = base::generate_trace_id();
-  }
 
   http::Response response;
-  auto match = h.router.match(request.method, request.path);
   switch (match.kind) {
     case http::RouteMatch::Kind::kFound:
       request.params = std::move(match.params);
@@ -284,37 +263,17 @@ awaitable<void> serve(Harness& h, std::string input) {
   auto bytes = asio::buffer_copy(buffer.prepare(input.size()), asio::buffer(input));
   buffer.commit(bytes);
   for (int requests = 0; buffer.size() > 0 && requests < 16; ++requests) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    http::RequestParser parser;
+    http::prepare_parser(parser, limits.max_header_bytes);
     boost::system::error_code ec;
-    auto parse_buffered = [&] {
-      while (buffer.size() > 0 && !parser.is_done() && !ec) {
-        auto used = parser.put(buffer.data(), ec);
-        buffer.consume(used);
-        if (ec == bhttp::error::need_more) {
-          ec = {};
-          break;
-        }
-        if (ec || used == 0) break;
-        if (!parser.eager() && parser.is_header_done()) break;
-      }
-    };
-    parser.eager(false);  // the header first: the body limit is the route's
-    parse_buffered();
+    http::parse_buffered(parser, buffer, ec);
+    http::RouteMatch match;
     if (!ec && parser.is_header_done()) {
-      auto match = h.router.match(parser.get().method_string(),
-                                  http::origin_path(parser.get().target()));
-      std::size_t body_limit = limits.max_body_bytes;
-      if (match.kind == http::RouteMatch::Kind::kFound && match.route->max_body_bytes != 0) {
-        body_limit = match.route->max_body_bytes;
-      }
-      auto length = parser.content_length();
-      if (length && *length > body_limit) ec = bhttp::error::body_limit;
-      parser.body_limit(body_limit);
+      std::size_t body_limit = 0;
+      match = http::route_for_body(parser, h.router, limits.max_body_bytes, body_limit, ec);
       if (!ec && !parser.is_done()) {
         parser.eager(true);
-        parse_buffered();
+        http::parse_buffered(parser, buffer, ec);
       }
     }
     // The connection has nothing more: Beast's read ends with put_eof.
@@ -325,7 +284,7 @@ awaitable<void> serve(Harness& h, std::string input) {
     }
     auto& req = parser.get();
     bool keep_alive = req.keep_alive();
-    co_await respond(h, req);
+    co_await respond(h, req, std::move(match));
     if (!keep_alive) co_return;
   }
 }

@@ -26,6 +26,7 @@
 
 #include "platform/base/request_id.h"
 #include "platform/http/problem.h"
+#include "platform/http/request_reader.h"
 
 namespace tenantry::http {
 namespace {
@@ -82,12 +83,6 @@ struct Worker {
   std::optional<tcp::acceptor> admin_acceptor;
   std::unordered_set<Session*> sessions;
 };
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -334,32 +329,15 @@ struct Server::Impl {
         buffer.commit(n);
       }
 
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      // The body limit is the route's: none until the header names the route.
-      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+      RequestParser parser;
+      prepare_parser(parser, limits.max_header_bytes);
       state.expire_in(limits.read_timeout);
       // A small request usually arrived whole with the first read: parse it
       // in place, and only go back to the socket for what is missing (an
       // async read of data already buffered costs a trip through the
       // scheduler).
-      auto parse_buffered = [&](boost::system::error_code& ec) {
-        while (buffer.size() > 0 && !parser.is_done() && !ec) {
-          auto used = parser.put(buffer.data(), ec);
-          buffer.consume(used);
-          // Beast takes the same bytes again only with more after them
-          // (fed alone, a chunk header cut short trips its assertion).
-          if (ec == bhttp::error::need_more) {
-            ec = {};
-            break;
-          }
-          if (ec || used == 0) break;
-          if (!parser.eager() && parser.is_header_done()) break;
-        }
-      };
       boost::system::error_code ec;
-      parser.eager(false);  // stop after the header
-      parse_buffered(ec);
+      parse_buffered(parser, buffer, ec);
       std::size_t unused = 0;
       if (!ec && !parser.is_header_done()) {
         std::tie(ec, unused) =
@@ -367,21 +345,11 @@ struct Server::Impl {
       }
       RouteMatch match;
       std::size_t body_limit = limits.max_body_bytes;
-      if (!ec) {
-        match = listener.router->match(parser.get().method_string(),
-                                       origin_path(parser.get().target()));
-        if (match.kind == RouteMatch::Kind::kFound && match.route->max_body_bytes != 0) {
-          body_limit = match.route->max_body_bytes;
-        }
-        // Refused before a byte of the body is read (or 100-continue sent);
-        // a chunked body is counted as it arrives.
-        auto length = parser.content_length();
-        if (length && *length > body_limit) ec = bhttp::error::body_limit;
-        parser.body_limit(body_limit);
-      }
+      if (!ec)
+        match = route_for_body(parser, *listener.router, limits.max_body_bytes, body_limit, ec);
       if (!ec && !parser.is_done()) {
         parser.eager(true);
-        parse_buffered(ec);
+        parse_buffered(parser, buffer, ec);
       }
       if (!ec && !parser.is_done()) {
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
@@ -412,8 +380,7 @@ struct Server::Impl {
 
   // A request that could not be read: answer what can be answered, then close.
   asio::awaitable<void> reject(Session& state, boost::system::error_code ec,
-                               const bhttp::request<bhttp::string_body>* partial,
-                               std::size_t body_limit) {
+                               const BeastRequest* partial, std::size_t body_limit) {
     std::string request_id;
     if (partial) {
       auto incoming = (*partial)["X-Request-ID"];
@@ -461,35 +428,11 @@ struct Server::Impl {
   }
 
   asio::awaitable<void> respond(Session& state, Listener listener, const asio::ip::address& peer,
-                                bhttp::request<bhttp::string_body>& req, RouteMatch match,
-                                bool& keep_alive) {
+                                BeastRequest& req, RouteMatch match, bool& keep_alive) {
     auto started = Clock::now();
     Request request;
-    request.method = std::string(req.method_string());
-    auto target = std::string_view(req.target());
-    request.path = std::string(origin_path(target));
-    if (auto qmark = target.find('?'); qmark != std::string_view::npos) {
-      request.query = std::string(target.substr(qmark + 1));
-    }
-    request.headers.reserve(std::distance(req.begin(), req.end()));
-    for (const auto& field : req) {
-      request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(req.body());
+    fill_request(request, req);
     request.remote = forwarded_client(request.header("x-forwarded-for"), peer, trusted_proxies);
-
-    // Exactly one valid X-Request-ID is kept; anything else gets a new id.
-    auto id_count = req.count("X-Request-ID");
-    auto incoming_id = request.header("x-request-id");
-    request.request_id = id_count == 1 && base::is_valid_request_id(incoming_id)
-                             ? std::string(incoming_id)
-                             : base::generate_request_id();
-    if (auto trace = base::parse_traceparent(request.header("traceparent"))) {
-      request.trace_id = std::move(trace->trace_id);
-      request.traceparent = std::string(request.header("traceparent"));
-    } else {
-      request.trace_id = base::generate_trace_id();
-    }
 
     std::string_view route_label = "unmatched";
     bool quiet = false;
