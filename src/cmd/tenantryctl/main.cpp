@@ -147,7 +147,7 @@ Options parse_options(const std::vector<std::string>& args,
 }
 
 std::string read_file(const fs::path& path) {
-  auto text = base::read_file(path);
+  auto text = tenantry::base::read_file(path);
   if (!text) throw Failure(path.string() + ": cannot read");
   return std::move(*text);
 }
