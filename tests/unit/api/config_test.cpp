@@ -23,7 +23,10 @@ base::EnvReader reader(std::map<std::string, std::string> values) {
 TEST(ApiConfig, DefaultsWithOnlyDatabaseUrl) {
   auto config = ApiConfig::from_env(reader({{"DATABASE_URL", "postgresql://x/db"}}));
   EXPECT_EQ(config.server.address, "127.0.0.1");
-  EXPECT_EQ(config.server.limits.max_body_bytes, 1024u * 1024u);
+  EXPECT_EQ(config.server.limits.max_body_bytes, 64u * 1024u);
+  EXPECT_EQ(config.server.limits.max_connections, 4096u);
+  EXPECT_FALSE(config.platform_database_url);
+  EXPECT_EQ(config.database.maintenance_interval, std::chrono::milliseconds(1'000));
   EXPECT_EQ(config.server.limits.idle_timeout, std::chrono::milliseconds(75'000));
   EXPECT_EQ(config.server.drain_delay, std::chrono::milliseconds(3'000));
   EXPECT_EQ(config.redis.host, "127.0.0.1");
