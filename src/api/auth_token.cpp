@@ -171,7 +171,7 @@ struct TokenEndpoint {
     auto tenant = tenancy::TenantId::parse(std::string_view(*client_id).substr(0, dot));
     auto account = dot == std::string::npos
                        ? std::nullopt
-                       : tenancy::TenantId::parse(std::string_view(*client_id).substr(dot + 1));
+                       : base::Uuid::parse(std::string_view(*client_id).substr(dot + 1));
     if (!tenant || !account) co_return refuse();
     auto rows = co_await database.tenant_query(
         *tenant, db::Access::kReadOnly,

@@ -74,7 +74,7 @@ struct ServiceAccounts {
   }
 
   awaitable<http::Response> disable(http::Request& request) {
-    auto id = tenancy::TenantId::parse(request.param("id").value_or(""));  // any UUID
+    auto id = base::Uuid::parse(request.param("id").value_or(""));
     auto not_found =
         http::problem(404, "not-found", "Not Found", "no such service account", request.request_id);
     if (!id) co_return not_found;

@@ -11,8 +11,6 @@
 // role, which every tenant's requests use, can neither write a tenant row
 // nor enter a suspended tenant, so no tenant-scoped request can change its
 // own tenant's plan or status, whatever its SQL.
-#include <openssl/rand.h>
-
 #include <boost/json.hpp>
 
 #include "api/database_problem.h"
@@ -30,19 +28,6 @@ namespace json = boost::json;
 using boost::asio::awaitable;
 
 const std::vector<std::string> kOperators = {"platform-admin"};
-
-std::string new_uuid() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness");
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;  // version 4
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  char text[37];
-  std::snprintf(text, sizeof text,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
-                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
-                bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
-  return text;
-}
 
 struct Tenants {
   db::Database* database;
@@ -72,7 +57,7 @@ struct Tenants {
       co_return http::overloaded("too many passwords being hashed; retry shortly",
                                  request.request_id);
 
-    auto tenant = *tenancy::TenantId::parse(new_uuid());
+    auto tenant = tenancy::TenantId::of(base::Uuid::random());
     auto tx = co_await database->tenant_transaction(tenant, db::Access::kReadWrite,
                                                    db::TenantStatus::kAny);
     if (!tx) co_return database_problem(tx.error(), request);

@@ -73,7 +73,7 @@ struct Users {
   }
 
   awaitable<http::Response> get(http::Request& request) {
-    auto id = tenancy::TenantId::parse(request.param("id").value_or(""));  // any UUID
+    auto id = base::Uuid::parse(request.param("id").value_or(""));
     if (!id) co_return not_found(request);
     static const std::string sql =
         "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = $1";
@@ -133,7 +133,7 @@ struct Users {
   // PATCH (role and/or status) and DELETE (status deactivated) share this.
   awaitable<http::Response> change(http::Request& request, std::optional<std::string> role,
                                    std::optional<std::string> status) {
-    auto id = tenancy::TenantId::parse(request.param("id").value_or(""));
+    auto id = base::Uuid::parse(request.param("id").value_or(""));
     if (!id) co_return not_found(request);
     auto tenant = request.principal->tenant;
     auto tx = co_await database.tenant_transaction(tenant);

@@ -32,6 +32,7 @@ class Param {
   Param(const std::string& text) : text_(text) {}
   Param(const char* text) : text_(std::string(text)) {}
   Param(const tenancy::TenantId& tenant) : text_(tenant.str()) {}
+  Param(const base::Uuid& id) : text_(id.str()) {}
   Param(bool value) : text_(value ? "t" : "f") {}
   template <std::integral T>
   requires(!std::same_as<T, bool> && !std::same_as<T, char>) Param(T value) {
