@@ -56,6 +56,7 @@ GRANT SELECT, INSERT ON tenants TO tenantry_platform;
 GRANT UPDATE (name, status, plan) ON tenants TO tenantry_platform;
 GRANT SELECT, INSERT ON users TO tenantry_platform;
 GRANT INSERT ON audit_log TO tenantry_platform;
+GRANT SELECT ON plans TO tenantry_platform;
 
 DO $$
 BEGIN

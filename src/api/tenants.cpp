@@ -1,6 +1,6 @@
 // Tenant provisioning for platform operators (role platform-admin):
 // POST /v1/tenants creates a tenant and its owner; PATCH /v1/tenants/{id}
-// changes its status (active, suspended) or plan (free, pro, enterprise),
+// changes its status (active, suspended) or plan (one of the plans table's),
 // then drops its cached tenant record. A suspended tenant's requests are
 // refused (403 tenant-suspended) by every replica from its next request on
 // (the tenant context reads the record again) and, whatever any cache says,
@@ -99,11 +99,22 @@ struct Tenants {
     if (!status && !plan) co_return invalid_body(request, "expected status or plan (or both)");
     if (status && *status != "active" && *status != "suspended")
       co_return invalid_body(request, "status: expected active or suspended");
-    if (plan && *plan != "free" && *plan != "pro" && *plan != "enterprise")
-      co_return invalid_body(request, "plan: expected free, pro or enterprise");
     auto tx = co_await database->tenant_transaction(*tenant, db::Access::kReadWrite,
                                                    db::TenantStatus::kAny);
     if (!tx) co_return database_problem(tx.error(), request);
+    if (plan) {
+      // Plans are data (tenantryctl plan list): the table says which exist.
+      auto plans = co_await tx->query("SELECT name FROM plans ORDER BY name");
+      if (!plans) co_return database_problem(plans.error(), request);
+      std::string names;
+      bool known = false;
+      for (auto row : *plans) {
+        auto name = row[0].as<std::string>();
+        known = known || name == *plan;
+        names += (names.empty() ? "" : ", ") + name;
+      }
+      if (!known) co_return invalid_body(request, "plan: expected one of " + names);
+    }
     auto rows = co_await tx->query(
         "UPDATE tenants SET status = coalesce($2, status), plan = coalesce($3, plan) "
         "WHERE id = $1 RETURNING slug, name, status, plan",

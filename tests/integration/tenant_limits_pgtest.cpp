@@ -126,7 +126,7 @@ TEST_F(TenantLimitsTest, PlansChangeAtRuntimeWithoutARestart) {
 
   auto bad = patch_tenant(operator_token, R"({"plan":"platinum"})");
   EXPECT_EQ(bad.status, 400) << bad.body;
-  EXPECT_NE(bad.body.find("plan: expected free, pro or enterprise"), std::string::npos);
+  EXPECT_NE(bad.body.find("plan: expected one of enterprise, free, pro"), std::string::npos);
 
   // A plan's limits changed by the operator: within the cache TTL.
   plan_set("pro", {"--user-burst", "7"});

@@ -58,14 +58,14 @@ constexpr const char* kHelp = R"(tenantryctl: operate a Tenantry installation.
   tenantryctl keys list --dir DIR
       Prints each kid in jwks.json, marking the signing key.
   tenantryctl tenant create --slug SLUG --name NAME --owner-email EMAIL
-                            [--plan free|pro|enterprise] [--password-stdin]
-      Creates a tenant (plan free by default) and its owner in one
+                            [--plan PLAN] [--password-stdin]
+      Creates a tenant (plan free by default; `plan list` shows the plans) and its owner in one
       transaction, as tenantry_system (SYSTEM_DATABASE_URL). Prints the tenant id, the owner's id and a
       one-time password for the owner (argon2id-hashed; shown only once), or
       with --password-stdin takes the owner's password from the first line
       of standard input (12 to 1024 characters) and prints no password.
-  tenantryctl plan set free|pro|enterprise [--tenant-rps N] [--tenant-burst N]
-                                            [--user-rps N] [--user-burst N]
+  tenantryctl plan set PLAN [--tenant-rps N] [--tenant-burst N]
+                            [--user-rps N] [--user-burst N]
       Changes a plan's rate limits (SYSTEM_DATABASE_URL): requests per second
       and burst for each of its tenants, and for each user of a tenant.
       Replicas apply them within TENANTRY_CACHE_TTL_MS, without a restart.
@@ -311,17 +311,23 @@ db::Result<db::Rows> in_system_transaction(const Work& work) {
   return std::move(*outcome);
 }
 
-const std::vector<std::string> kPlans = {"free", "pro", "enterprise"};
-
+// Plans are data: the plans table says which exist.
 void check_plan(const std::string& flag, const std::string& plan) {
-  if (std::find(kPlans.begin(), kPlans.end(), plan) == kPlans.end())
-    throw UsageError(flag + ": expected free, pro or enterprise, got '" + plan + "'");
+  auto rows = in_system_transaction(
+      [](db::SystemTransaction& tx) { return tx.query("SELECT name FROM plans ORDER BY name"); });
+  if (!rows) throw Failure("reading the plans: " + rows.error().message);
+  std::string names;
+  for (auto row : *rows) {
+    auto name = row[0].as<std::string>();
+    if (name == plan) return;
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  throw UsageError(flag + ": expected one of " + names + ", got '" + plan + "'");
 }
 
 int create_tenant(const Options& o) {
   if (o.slug.empty() || o.name.empty() || o.owner_email.empty())
     throw UsageError("tenant create: --slug, --name and --owner-email are required");
-  check_plan("--plan", o.plan);
   auto slug = tenantry::tenancy::canonical_slug(o.slug);
   if (!slug) throw UsageError("--slug: expected " + std::string(tenantry::tenancy::kSlugRule));
   auto email = tenantry::tenancy::canonical_email(o.owner_email);
@@ -329,6 +335,7 @@ int create_tenant(const Options& o) {
     throw UsageError("--owner-email: expected " + std::string(tenantry::tenancy::kEmailRule));
   if (auto bad = tenantry::base::text_problem(o.name, tenantry::base::TextKind::kIdentifier))
     throw UsageError("--name: " + std::string(*bad));
+  check_plan("--plan", o.plan);
   std::string password;
   if (o.password_stdin) {
     if (!std::getline(std::cin, password))
@@ -379,11 +386,11 @@ int create_tenant(const Options& o) {
 // Replicas apply a plan's new limits as their cached tenant records expire
 // (TENANTRY_CACHE_TTL_MS).
 int set_plan(const std::string& plan, const Options& o) {
-  check_plan("plan set", plan);
   if (o.tenant_rps < 0 && o.tenant_burst < 0 && o.user_rps < 0 && o.user_burst < 0)
     throw UsageError(
         "plan set: give at least one of --tenant-rps, --tenant-burst, --user-rps, "
         "--user-burst");
+  check_plan("plan set", plan);
   auto value = [](long v) { return v < 0 ? std::nullopt : std::optional<long>(v); };
   auto outcome = in_system_transaction(
       [&](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
