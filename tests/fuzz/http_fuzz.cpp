@@ -55,7 +55,6 @@
 #include "platform/auth/key_store.h"
 #include "platform/auth/middleware.h"
 #include "platform/base/log.h"
-#include "platform/base/request_id.h"
 #include "platform/base/text.h"
 #include "platform/http/problem.h"
 #include "platform/http/request_reader.h"
