@@ -43,9 +43,33 @@ constexpr base::Setting kSettings[] = {
      "prepare each statement once per connection; `false` behind PgBouncer in transaction mode"},
 };
 
+constexpr base::Setting kMigrateSettings[] = {
+    {.name = "MIGRATE_DATABASE_URL",
+     .type = SettingType::kUrl,
+     .help = "libpq URI of the database, connecting as the schema owner role (not the "
+             "application role); required by `up`, `status` and `plan`",
+     .secret = true},
+};
+
+constexpr base::Setting kSystemSettings[] = {
+    {.name = "SYSTEM_DATABASE_URL",
+     .type = SettingType::kUrl,
+     .help = "libpq URI of the database as `tenantry_system` (no row-level security); required "
+             "by `tenant create`, `plan set` and `plan list`",
+     .secret = true},
+};
+
 }  // namespace
 
 base::SettingGroup pool_settings() { return {"PostgreSQL", kSettings}; }
+
+base::Declarations migrate_declarations() {
+  return {{"PostgreSQL", kMigrateSettings}, {"Process", base::kProcessSettings}};
+}
+
+base::Declarations system_declarations() {
+  return {{"PostgreSQL", kSystemSettings}, {"Process", base::kProcessSettings}};
+}
 
 PoolConfig read_pool_config(const base::EnvReader& env, unsigned threads) {
   PoolConfig pool;

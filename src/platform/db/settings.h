@@ -8,6 +8,10 @@
 namespace tenantry::db {
 
 base::SettingGroup pool_settings();
+// The whole of tenantry-migrate's settings (MIGRATE_DATABASE_URL), and of
+// tenantryctl's (SYSTEM_DATABASE_URL).
+base::Declarations migrate_declarations();
+base::Declarations system_declarations();
 // `threads`: the server's; the pool has at least one connection for each.
 // Throws base::ConfigError naming the first bad variable.
 PoolConfig read_pool_config(const base::EnvReader& env, unsigned threads);

@@ -198,21 +198,5 @@ TEST(ApiConfig, EachRedisConcernDefaultsToRedisUrlWithItsPassword) {
   }
 }
 
-// The README's table is generated from the declarations; regenerate it with
-// `build/release/bin/tenantry-api --settings=markdown`.
-TEST(ApiConfig, TheReadmeTableIsTheDeclarations) {
-  auto readme = base::read_file(std::filesystem::path(TENANTRY_SOURCE_DIR) / "README.md");
-  ASSERT_TRUE(readme);
-  const std::string begin = "<!-- settings:tenantry-api:begin -->\n";
-  const std::string end = "<!-- settings:tenantry-api:end -->";
-  auto from = readme->find(begin);
-  auto to = readme->find(end);
-  ASSERT_NE(from, std::string::npos) << "README.md has no " << begin;
-  ASSERT_NE(to, std::string::npos) << "README.md has no " << end;
-  from += begin.size();
-  EXPECT_EQ(readme->substr(from, to - from), base::settings_markdown(ApiConfig::declarations()))
-      << "README.md's table of tenantry-api's settings differs from their declarations";
-}
-
 }  // namespace
 }  // namespace tenantry::api
