@@ -264,6 +264,8 @@ TEST(LintMigration, NoDropInExpand) {
               "no-drop-in-expand", 2);
   expect_only(lint_expand("SET lock_timeout = '5s';\nALTER TABLE tasks ALTER status DROP DEFAULT;"),
               "no-drop-in-expand", 2);
+  expect_only(lint_expand("SET lock_timeout = '5s';\nALTER TYPE address DROP ATTRIBUTE zip;"),
+              "no-drop-in-expand", 2);
   // Passing: the word in a string, a comment or an identifier, and relaxing NOT NULL.
   expect_clean(
       lint_expand("SET lock_timeout = '5s';\n"
@@ -408,6 +410,10 @@ TEST(LintMigration, LockTimeoutRequired) {
   expect_clean(lint_expand("SET LOCAL lock_timeout TO '2s';\nCREATE TABLE labels (id uuid);"));
   expect_clean(lint_expand("set session LOCK_TIMEOUT = 5000;\nCREATE TABLE labels (id uuid);"));
   expect_clean(lint_expand("UPDATE tasks SET status = 'open' WHERE status IS NULL;"));
+  // 0 in any unit turns the timeout off; a statement kind nobody listed counts as DDL.
+  expect_only(lint_expand("SET lock_timeout = '0min';\nCREATE TABLE labels (id uuid);"),
+              "lock-timeout-required", 2);
+  expect_only(lint_expand("SELECT 1;\nANALYZE tasks;"), "lock-timeout-required", 2);
 }
 
 TEST(LintMigration, ConcurrentlyAlone) {
@@ -448,6 +454,11 @@ TEST(LintMigration, NoTransactionControl) {
   EXPECT_EQ(findings[1].line, 4);
   EXPECT_EQ(findings[1].rule, "no-transaction-control");
   expect_clean(lint_expand("SET lock_timeout = '5s';\nDO $$ BEGIN PERFORM 1; END $$;"));
+  // The END of a SQL-standard function body ends the body, not a transaction.
+  expect_clean(
+      lint_expand("SET lock_timeout = '5s';\n"
+                  "CREATE FUNCTION one() RETURNS int LANGUAGE sql\n"
+                  "BEGIN ATOMIC\n  SELECT 1;\nEND;"));
 }
 
 // --- Contract rules ----------------------------------------------------------------------------
@@ -497,6 +508,12 @@ TEST(LintMigration, ContractDropUndeclared) {
   EXPECT_EQ(findings[0].line, 1);
   EXPECT_EQ(findings[1].rule, "contract-drop-undeclared");
   EXPECT_EQ(findings[1].line, 3);
+  // DROP ROLE / OWNED BY name the roles they drop.
+  expect_only(lint_contract("-- drops: old_role (unused since 0003)\n"
+                            "SET lock_timeout = '5s';\n"
+                            "DROP OWNED BY old_role;\n"
+                            "DROP ROLE old_role, other_role;"),
+              "contract-drop-undeclared", 4);
   // A declaration inside a string is not one.
   expect_only(lint_contract("SET lock_timeout = '5s';\n"
                             "SELECT '\n-- drops: old_table (unused since 0003)\n';\n"
