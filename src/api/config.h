@@ -1,21 +1,19 @@
-// tenantry-api's configuration: every environment variable it reads, with
-// its default, validated once at start (the README's table mirrors this).
+// tenantry-api's configuration: the settings of the modules it links and its
+// own, validated once at start (the README's table is generated from them).
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
 
-#include "platform/auth/issuer.h"
-#include "platform/auth/jwt.h"
-#include "platform/auth/passwords.h"
+#include "platform/auth/settings.h"
 #include "platform/base/config.h"
 #include "platform/base/log.h"
-#include "platform/cache/cache.h"
-#include "platform/db/pool.h"
-#include "platform/http/server.h"
+#include "platform/cache/settings.h"
+#include "platform/db/settings.h"
+#include "platform/http/settings.h"
 #include "platform/ratelimit/gcra.h"
-#include "platform/redis/endpoint.h"
+#include "platform/redis/settings.h"
 
 namespace tenantry::api {
 
@@ -30,26 +28,11 @@ struct ApiConfig {
   // tenants; a small pool of its own, with the pool settings above. Unset,
   // those routes answer 503.
   std::optional<std::string> platform_database_url;
-  // Access tokens: the JWKS file of verification keys (TENANTRY_JWKS_FILE),
-  // checked for changes every jwks_check_interval, and the claims required.
-  std::string jwks_file;
-  std::chrono::milliseconds jwks_check_interval{1'000};
-  auth::VerifyOptions token;
-  // Token issuance (POST /v1/auth/token), served when
-  // TENANTRY_JWT_SIGNING_KEY_FILE is set; issuer and audience as above.
-  std::optional<auth::IssuerConfig> issuer;
-  // TENANTRY_PASSWORD_HASH_THREADS (default: the cores minus one),
-  // _MAX_PENDING and _MAX_PENDING_PER_SOURCE (a tenant's or an address's share).
+  auth::TokenConfig tokens;
   auth::PasswordHasherConfig password_hashing;
-  // REDIS_URL, and one URL per concern defaulting to it (REDIS_CACHE_URL,
-  // REDIS_RATELIMIT_URL, REDIS_QUEUE_URL); REDIS_PASSWORD_FILE applies to a
-  // URL without one. The API only watches the queue instance's memory; the
-  // workers will use it.
-  redis::Endpoint redis;
-  redis::Endpoint cache_redis;
-  redis::Endpoint ratelimit_redis;
-  redis::Endpoint queue_redis;
-  cache::CacheConfig cache;  // TENANTRY_CACHE_TTL_MS, TENANTRY_CACHE_TTL_JITTER_PCT
+  // The API only watches the queue instance's memory; the workers use it.
+  redis::Endpoints redis;
+  cache::CacheConfig cache;
   // Tenants and users are limited by their plan's policy (the plans table);
   // `fallback_policy` (TENANTRY_RATE_LIMIT_TENANT_*) limits a tenant whose
   // plan cannot be read. Its when_redis_fails is TENANTRY_RATE_LIMIT_FAIL_OPEN's.
@@ -70,6 +53,9 @@ struct ApiConfig {
   std::chrono::milliseconds dependency_timeout{1'000};
   std::chrono::milliseconds dependency_max_age{250};
 
+  // Every setting tenantry-api reads, by module: what --help and the
+  // README's table show.
+  static base::Declarations declarations();
   // Throws base::ConfigError naming the first bad variable.
   static ApiConfig from_env(const base::EnvReader& env);
 };

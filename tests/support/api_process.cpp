@@ -19,7 +19,9 @@ ApiProcess::ApiProcess(const std::string& database_url, const std::string& redis
       {"TENANTRY_THREADS", "2"},
       {"TENANTRY_ENABLE_TEST_ENDPOINTS", "1"},
       {"TENANTRY_DRAIN_DELAY_MS", "200"},
-      {"TENANTRY_REPLICA", "itest"}};
+      {"TENANTRY_REPLICA", "itest"},
+      // A misspelt setting in a test stops the replica instead of being ignored.
+      {"TENANTRY_STRICT_CONFIG", "1"}};
   // The operator routes' role: its URL is the application role's with the
   // role (and so its password file) swapped, as PostgresServer makes both.
   if (auto at = database_url.find("tenantry_app"); at != std::string::npos) {

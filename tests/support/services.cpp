@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -18,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "platform/base/config.h"
 #include "support/sanitizer_reports.h"
 
 extern char** environ;
@@ -78,10 +80,14 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
     : log_file_(std::move(log_file)) {
   for (auto& [name, value] : sanitizer_log_environment(sanitizer_prefix(), env)) env[name] = value;
   std::vector<std::string> env_strings;
+  // The project's variables come from `env` only: none of the shell's
+  // (TENANTRY_TEST_JOBS, a developer's DATABASE_URL) reaches the child.
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry = *e;
     auto name = entry.substr(0, entry.find('='));
-    if (!env.count(name)) env_strings.push_back(entry);
+    bool ours = std::any_of(std::begin(base::kProjectPrefixes), std::end(base::kProjectPrefixes),
+                            [&](std::string_view prefix) { return name.starts_with(prefix); });
+    if (!env.count(name) && !ours) env_strings.push_back(entry);
   }
   for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
   std::vector<char*> args, envp;

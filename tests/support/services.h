@@ -42,7 +42,8 @@ class TempDir {
 
 class ChildProcess {
  public:
-  // Starts argv[0] with `env` added to the current environment; stdout and
+  // Starts argv[0] with `env` added to the current environment, less its
+  // variables with a project prefix (base::kProjectPrefixes); stdout and
   // stderr go to `log_file`. Sanitizer reports go to `log_file`.sanitizer.<pid>
   // (ASAN_OPTIONS and UBSAN_OPTIONS get log_path appended), and any there is
   // a test failure once the child has exited (seen by running() or wait())

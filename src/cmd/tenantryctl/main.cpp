@@ -24,13 +24,15 @@
 #include <thread>
 #include <vector>
 
+#include "cmd/command_line.h"
 #include "platform/auth/issuer.h"
 #include "platform/auth/jwt.h"
 #include "platform/auth/keys.h"
 #include "platform/auth/passwords.h"
-#include "platform/db/transaction.h"
 #include "platform/base/file.h"
 #include "platform/base/text.h"
+#include "platform/db/settings.h"
+#include "platform/db/transaction.h"
 #include "platform/tenancy/identifiers.h"
 #include "platform/tenancy/tenant_id.h"
 
@@ -41,44 +43,6 @@ namespace json = boost::json;
 using tenantry::auth::KeyError;
 using tenantry::auth::KeySet;
 using tenantry::auth::SigningKey;
-
-constexpr const char* kHelp = R"(tenantryctl: operate a Tenantry installation.
-
-  tenantryctl keys generate --dir DIR [--bits N]
-      Makes the first signing key: DIR/signing-key.pem (private, mode 0600)
-      and DIR/jwks.json (public keys, what TENANTRY_JWKS_FILE points at).
-      Refuses to overwrite an existing signing key.
-  tenantryctl keys rotate --dir DIR [--bits N] [--publish-wait-ms MS]
-      Adds a new key to jwks.json, waits MS (default 2000: replicas re-read
-      the JWKS within TENANTRY_JWKS_CHECK_MS, 1000 by default), then makes it
-      the signing key. The old public key stays for verification.
-  tenantryctl keys retire --dir DIR --kid KID
-      Removes a public key from jwks.json, once the tokens it signed have
-      expired. The current signing key cannot be retired.
-  tenantryctl keys list --dir DIR
-      Prints each kid in jwks.json, marking the signing key.
-  tenantryctl tenant create --slug SLUG --name NAME --owner-email EMAIL
-                            [--plan PLAN] [--password-stdin]
-      Creates a tenant (plan free by default; `plan list` shows the plans) and its owner in one
-      transaction, as tenantry_system (SYSTEM_DATABASE_URL). Prints the tenant id, the owner's id and a
-      one-time password for the owner (argon2id-hashed; shown only once), or
-      with --password-stdin takes the owner's password from the first line
-      of standard input (12 to 1024 characters) and prints no password.
-  tenantryctl plan set PLAN [--tenant-rps N] [--tenant-burst N]
-                            [--user-rps N] [--user-burst N]
-      Changes a plan's rate limits (SYSTEM_DATABASE_URL): requests per second
-      and burst for each of its tenants, and for each user of a tenant.
-      Replicas apply them within TENANTRY_CACHE_TTL_MS, without a restart.
-  tenantryctl plan list
-      Prints each plan's limits.
-  tenantryctl token mint --dir DIR --tenant UUID --subject SUB --roles R1,R2
-                         [--ttl SECONDS] [--issuer ISS] [--audience AUD]
-      Prints an access token signed with DIR/signing-key.pem (defaults: ttl
-      900, issuer "tenantry", audience "tenantry-api"). For operators (a
-      platform-admin token before any user exists) and tests.
-
-Exit status: 0 on success, 1 when the operation fails, 2 on bad usage.
-)";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -97,54 +61,8 @@ struct Options {
   long tenant_rps = -1, tenant_burst = -1, user_rps = -1, user_burst = -1;  // -1: unchanged
   bool password_stdin = false;
   long ttl = 900;
+  std::optional<std::string> system_database_url;  // SYSTEM_DATABASE_URL
 };
-
-long number(const std::string& flag, const std::string& text, long min, long max) {
-  char* end = nullptr;
-  long value = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || value < min || value > max) {
-    throw UsageError(flag + ": expected an integer in [" + std::to_string(min) + ", " +
-                     std::to_string(max) + "], got '" + text + "'");
-  }
-  return value;
-}
-
-Options parse_options(const std::vector<std::string>& args,
-                      const std::vector<std::string>& allowed) {
-  Options options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto& flag = args[i];
-    if (std::find(allowed.begin(), allowed.end(), flag) == allowed.end())
-      throw UsageError("unknown option '" + flag + "'");
-    if (flag == "--password-stdin") {  // the only flag without a value
-      options.password_stdin = true;
-      continue;
-    }
-    if (i + 1 >= args.size()) throw UsageError(flag + ": missing value");
-    const auto& value = args[++i];
-    if (flag == "--dir") options.dir = value;
-    if (flag == "--bits") options.bits = static_cast<int>(number(flag, value, 2048, 8192));
-    if (flag == "--kid") options.kid = value;
-    if (flag == "--publish-wait-ms") options.publish_wait_ms = number(flag, value, 0, 600'000);
-    if (flag == "--tenant") options.tenant = value;
-    if (flag == "--slug") options.slug = value;
-    if (flag == "--name") options.name = value;
-    if (flag == "--owner-email") options.owner_email = value;
-    if (flag == "--subject") options.subject = value;
-    if (flag == "--roles") options.roles = value;
-    if (flag == "--issuer") options.issuer = value;
-    if (flag == "--audience") options.audience = value;
-    if (flag == "--ttl") options.ttl = number(flag, value, 1, 86'400);
-    if (flag == "--plan") options.plan = value;
-    if (flag == "--tenant-rps") options.tenant_rps = number(flag, value, 1, 1'000'000);
-    if (flag == "--tenant-burst") options.tenant_burst = number(flag, value, 1, 10'000'000);
-    if (flag == "--user-rps") options.user_rps = number(flag, value, 1, 1'000'000);
-    if (flag == "--user-burst") options.user_burst = number(flag, value, 1, 10'000'000);
-  }
-  bool needs_dir = std::find(allowed.begin(), allowed.end(), "--dir") != allowed.end();
-  if (needs_dir && options.dir.empty()) throw UsageError("--dir is required");
-  return options;
-}
 
 std::string read_file(const fs::path& path) {
   auto text = tenantry::base::read_file(path);
@@ -272,15 +190,14 @@ using Work = std::function<boost::asio::awaitable<db::Result<db::Rows>>(db::Syst
 
 // Runs `work` in one SystemTransaction as tenantry_system
 // (SYSTEM_DATABASE_URL) and commits it; its rows, or its error.
-db::Result<db::Rows> in_system_transaction(const Work& work) {
-  auto url = std::getenv("SYSTEM_DATABASE_URL");
-  if (!url || !*url) throw UsageError("SYSTEM_DATABASE_URL: required but not set");
+db::Result<db::Rows> in_system_transaction(const Options& o, const Work& work) {
+  if (!o.system_database_url) throw UsageError("SYSTEM_DATABASE_URL: required but not set");
   boost::asio::io_context context;
   boost::asio::io_context* contexts[] = {&context};
   prometheus::Registry registry;
   tenantry::metrics::DbPoolMetrics pool_metrics(registry, "system");
   db::PoolConfig config;
-  config.connection.url = url;
+  config.connection.url = *o.system_database_url;
   config.connection.application_name = "tenantryctl";
   config.max_size = 1;
   config.acquire_timeout = std::chrono::milliseconds(5'000);
@@ -312,9 +229,10 @@ db::Result<db::Rows> in_system_transaction(const Work& work) {
 }
 
 // Plans are data: the plans table says which exist.
-void check_plan(const std::string& flag, const std::string& plan) {
-  auto rows = in_system_transaction(
-      [](db::SystemTransaction& tx) { return tx.query("SELECT name FROM plans ORDER BY name"); });
+void check_plan(const Options& o, const std::string& flag, const std::string& plan) {
+  auto rows = in_system_transaction(o, [](db::SystemTransaction& tx) {
+    return tx.query("SELECT name FROM plans ORDER BY name");
+  });
   if (!rows) throw Failure("reading the plans: " + rows.error().message);
   std::string names;
   for (auto row : *rows) {
@@ -335,7 +253,7 @@ int create_tenant(const Options& o) {
     throw UsageError("--owner-email: expected " + std::string(tenantry::tenancy::kEmailRule));
   if (auto bad = tenantry::base::text_problem(o.name, tenantry::base::TextKind::kIdentifier))
     throw UsageError("--name: " + std::string(*bad));
-  check_plan("--plan", o.plan);
+  check_plan(o, "--plan", o.plan);
   std::string password;
   if (o.password_stdin) {
     if (!std::getline(std::cin, password))
@@ -349,7 +267,7 @@ int create_tenant(const Options& o) {
   auto hash = tenantry::auth::PasswordHasher::hash_now(password);
 
   auto outcome = in_system_transaction(
-      [&](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
+      o, [&](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
         auto tenant = co_await tx.query(
             "INSERT INTO tenants (id, slug, name, plan) VALUES (gen_random_uuid(), $1, $2, $3) "
             "RETURNING id",
@@ -390,10 +308,10 @@ int set_plan(const std::string& plan, const Options& o) {
     throw UsageError(
         "plan set: give at least one of --tenant-rps, --tenant-burst, --user-rps, "
         "--user-burst");
-  check_plan("plan set", plan);
+  check_plan(o, "plan set", plan);
   auto value = [](long v) { return v < 0 ? std::nullopt : std::optional<long>(v); };
   auto outcome = in_system_transaction(
-      [&](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
+      o, [&](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
         co_return co_await tx.query(
             "UPDATE plans SET tenant_rps = coalesce($2::int, tenant_rps), "
             "tenant_burst = coalesce($3::int, tenant_burst), "
@@ -407,9 +325,9 @@ int set_plan(const std::string& plan, const Options& o) {
   return 0;
 }
 
-int list_plans() {
+int list_plans(const Options& o) {
   auto outcome = in_system_transaction(
-      [](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
+      o, [](db::SystemTransaction& tx) -> boost::asio::awaitable<db::Result<db::Rows>> {
         co_return co_await tx.query(
             "SELECT name, tenant_rps, tenant_burst, user_rps, user_burst FROM plans ORDER BY "
             "tenant_rps");
@@ -425,50 +343,128 @@ int list_plans() {
   return 0;
 }
 
+// The commands and their options, declared once: parsing and --help.
+struct CommandLine {
+  explicit CommandLine(const tenantry::base::EnvReader& env)
+      : app("tenantryctl: operate a Tenantry installation.", "tenantryctl") {
+    app.require_subcommand(0, 1);
+    auto* keys =
+        app.add_subcommand("keys", "the signing keys of access tokens")->require_subcommand(0, 1);
+    auto* generate = keys->add_subcommand(
+        "generate",
+        "make the first signing key: DIR/signing-key.pem (private, mode 0600) and DIR/jwks.json "
+        "(public keys, what TENANTRY_JWKS_FILE points at); refuses to overwrite one");
+    add_dir(generate);
+    add_bits(generate);
+    auto* rotate = keys->add_subcommand(
+        "rotate",
+        "add a new key to jwks.json, wait (replicas re-read the JWKS within "
+        "TENANTRY_JWKS_CHECK_MS), then make it the signing key; the old public key stays");
+    add_dir(rotate);
+    add_bits(rotate);
+    rotate->add_option("--publish-wait-ms", options.publish_wait_ms, "the wait, in milliseconds")
+        ->check(CLI::Range(0L, 600'000L))
+        ->capture_default_str();
+    auto* retire = keys->add_subcommand(
+        "retire",
+        "remove a public key from jwks.json once the tokens it signed have expired; "
+        "the current signing key cannot be retired");
+    add_dir(retire);
+    retire->add_option("--kid", options.kid, "the key's id")->required();
+    add_dir(keys->add_subcommand("list", "print each kid in jwks.json, marking the signing key"));
+
+    auto* tenant = app.add_subcommand("tenant", "tenants")->require_subcommand(0, 1);
+    auto* create = tenant->add_subcommand(
+        "create",
+        "create a tenant and its owner in one transaction, as tenantry_system; prints the tenant "
+        "id, the owner's id and a one-time password for the owner (argon2id-hashed; shown only "
+        "once)");
+    create->add_option("--slug", options.slug, "the tenant's slug")->required();
+    create->add_option("--name", options.name, "the tenant's name")->required();
+    create->add_option("--owner-email", options.owner_email, "the owner's e-mail")->required();
+    create->add_option("--plan", options.plan, "its plan (`plan list` shows them)")
+        ->capture_default_str();
+    create->add_flag("--password-stdin", options.password_stdin,
+                     "take the owner's password (12 to 1024 characters) from the first line of "
+                     "standard input, and print none");
+
+    auto* plan = app.add_subcommand("plan", "the plans' rate limits")->require_subcommand(0, 1);
+    auto* set = plan->add_subcommand(
+        "set",
+        "change a plan's limits: requests per second and burst for each of its tenants, and for "
+        "each user of a tenant; replicas apply them within TENANTRY_CACHE_TTL_MS");
+    set->add_option("PLAN", plan_name, "the plan")->required();
+    set->add_option("--tenant-rps", options.tenant_rps)->check(CLI::Range(1L, 1'000'000L));
+    set->add_option("--tenant-burst", options.tenant_burst)->check(CLI::Range(1L, 10'000'000L));
+    set->add_option("--user-rps", options.user_rps)->check(CLI::Range(1L, 1'000'000L));
+    set->add_option("--user-burst", options.user_burst)->check(CLI::Range(1L, 10'000'000L));
+    plan->add_subcommand("list", "print each plan's limits");
+
+    auto* token = app.add_subcommand("token", "access tokens")->require_subcommand(0, 1);
+    auto* mint = token->add_subcommand(
+        "mint",
+        "print an access token signed with DIR/signing-key.pem, for operators (a platform-admin "
+        "token before any user exists) and tests");
+    add_dir(mint);
+    mint->add_option("--tenant", options.tenant, "the tenant's UUID")->required();
+    mint->add_option("--subject", options.subject, "the token's sub")->required();
+    mint->add_option("--roles", options.roles, "comma-separated roles");
+    mint->add_option("--ttl", options.ttl, "lifetime in seconds")
+        ->check(CLI::Range(1L, 86'400L))
+        ->capture_default_str();
+    mint->add_option("--issuer", options.issuer)->capture_default_str();
+    mint->add_option("--audience", options.audience)->capture_default_str();
+    tenantry::cmd::describe_settings(app, env.declarations());
+  }
+
+  void add_dir(CLI::App* command) {
+    command->add_option("--dir", options.dir, "the keys' directory")->required();
+  }
+  void add_bits(CLI::App* command) {
+    command->add_option("--bits", options.bits, "RSA key size")
+        ->check(CLI::Range(2048, 8192))
+        ->capture_default_str();
+  }
+
+  // "keys rotate", "plan list", ...: the chosen command, or "" or a group
+  // alone ("keys") when incomplete.
+  std::string chosen() const {
+    std::string path;
+    for (const auto* level = &app; !level->get_subcommands().empty();) {
+      level = level->get_subcommands().front();
+      path += (path.empty() ? "" : " ") + level->get_name();
+    }
+    return path;
+  }
+
+  CLI::App app;
+  Options options;
+  std::string plan_name;
+};
+
+int run(const std::string& command, CommandLine& line) {
+  const auto& o = line.options;
+  if (command == "keys generate") return generate(o);
+  if (command == "keys rotate") return rotate(o);
+  if (command == "keys retire") return retire(o);
+  if (command == "keys list") return list(o);
+  if (command == "tenant create") return create_tenant(o);
+  if (command == "plan set") return set_plan(line.plan_name, o);
+  if (command == "plan list") return list_plans(o);
+  if (command == "token mint") return mint(o);
+  throw UsageError(command.empty() ? "missing command: keys, tenant, plan or token"
+                                   : command + ": missing subcommand");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kHelp, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
+  tenantry::base::EnvReader env(tenantry::db::system_declarations());
+  CommandLine line(env);
+  if (auto code = tenantry::cmd::parse_command_line(line.app, argc, argv, env)) return *code;
   try {
-    if (args[0] == "tenant") {
-      if (args.size() < 2 || args[1] != "create")
-        throw UsageError("tenant: expected 'tenant create'");
-      return create_tenant(
-          parse_options({args.begin() + 2, args.end()},
-                        {"--slug", "--name", "--owner-email", "--plan", "--password-stdin"}));
-    }
-    if (args[0] == "plan") {
-      if (args.size() >= 2 && args[1] == "list") {
-        parse_options({args.begin() + 2, args.end()}, {});
-        return list_plans();
-      }
-      if (args.size() < 3 || args[1] != "set")
-        throw UsageError("plan: expected 'plan set NAME ...' or 'plan list'");
-      return set_plan(
-          args[2], parse_options({args.begin() + 3, args.end()},
-                                 {"--tenant-rps", "--tenant-burst", "--user-rps", "--user-burst"}));
-    }
-    if (args[0] == "token") {
-      if (args.size() < 2 || args[1] != "mint") throw UsageError("token: expected 'token mint'");
-      return mint(parse_options(
-          {args.begin() + 2, args.end()},
-          {"--dir", "--tenant", "--subject", "--roles", "--ttl", "--issuer", "--audience"}));
-    }
-    if (args[0] != "keys") throw UsageError("unknown command '" + args[0] + "' (see --help)");
-    if (args.size() < 2)
-      throw UsageError("keys: missing subcommand (generate, rotate, retire, list)");
-    std::vector<std::string> rest(args.begin() + 2, args.end());
-    const auto& sub = args[1];
-    if (sub == "generate") return generate(parse_options(rest, {"--dir", "--bits"}));
-    if (sub == "rotate")
-      return rotate(parse_options(rest, {"--dir", "--bits", "--publish-wait-ms"}));
-    if (sub == "retire") return retire(parse_options(rest, {"--dir", "--kid"}));
-    if (sub == "list") return list(parse_options(rest, {"--dir"}));
-    throw UsageError("keys: unknown subcommand '" + sub + "'");
+    line.options.system_database_url = env.optional("SYSTEM_DATABASE_URL");
+    return run(line.chosen(), line);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "tenantryctl: %s\n", e.what());
     return 2;

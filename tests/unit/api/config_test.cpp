@@ -7,17 +7,20 @@
 #include <fstream>
 #include <map>
 
+#include "platform/base/file.h"
+
 namespace tenantry::api {
 namespace {
 
 // TENANTRY_JWKS_FILE is required: present unless a test sets it.
 base::EnvReader reader(std::map<std::string, std::string> values) {
   values.try_emplace("TENANTRY_JWKS_FILE", "/run/secrets/jwks.json");
-  return base::EnvReader([values](std::string_view name) -> std::optional<std::string> {
-    auto it = values.find(std::string(name));
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  });
+  return base::EnvReader(ApiConfig::declarations(),
+                         [values](std::string_view name) -> std::optional<std::string> {
+                           auto it = values.find(std::string(name));
+                           if (it == values.end()) return std::nullopt;
+                           return it->second;
+                         });
 }
 
 TEST(ApiConfig, DefaultsWithOnlyDatabaseUrl) {
@@ -29,8 +32,8 @@ TEST(ApiConfig, DefaultsWithOnlyDatabaseUrl) {
   EXPECT_EQ(config.database.maintenance_interval, std::chrono::milliseconds(1'000));
   EXPECT_EQ(config.server.limits.idle_timeout, std::chrono::milliseconds(75'000));
   EXPECT_EQ(config.server.drain_delay, std::chrono::milliseconds(3'000));
-  EXPECT_EQ(config.redis.host, "127.0.0.1");
-  EXPECT_EQ(config.redis.port, 6379);
+  EXPECT_EQ(config.redis.cache.host, "127.0.0.1");
+  EXPECT_EQ(config.redis.cache.port, 6379);
   EXPECT_FALSE(config.test_endpoints);
   EXPECT_GE(config.server.threads, 1u);
 }
@@ -116,11 +119,11 @@ TEST(ApiConfig, DatabasePoolSettings) {
 
 TEST(ApiConfig, TokenSettings) {
   auto config = ApiConfig::from_env(reader({{"DATABASE_URL", "x"}}));
-  EXPECT_EQ(config.jwks_file, "/run/secrets/jwks.json");
-  EXPECT_EQ(config.token.issuer, "tenantry");
-  EXPECT_EQ(config.token.audience, "tenantry-api");
-  EXPECT_EQ(config.token.leeway, std::chrono::seconds(30));
-  EXPECT_EQ(config.jwks_check_interval, std::chrono::milliseconds(1'000));
+  EXPECT_EQ(config.tokens.jwks_file, "/run/secrets/jwks.json");
+  EXPECT_EQ(config.tokens.verify.issuer, "tenantry");
+  EXPECT_EQ(config.tokens.verify.audience, "tenantry-api");
+  EXPECT_EQ(config.tokens.verify.leeway, std::chrono::seconds(30));
+  EXPECT_EQ(config.tokens.jwks_check_interval, std::chrono::milliseconds(1'000));
 }
 
 TEST(ApiConfig, APoolSmallerThanTheThreadCountIsAnError) {
@@ -149,7 +152,7 @@ TEST(ApiConfig, ReadsRedisPasswordFromFile) {
   std::ofstream(path) << "from-file\n";
   auto config =
       ApiConfig::from_env(reader({{"DATABASE_URL", "x"}, {"REDIS_PASSWORD_FILE", path.string()}}));
-  EXPECT_EQ(config.redis.password, "from-file");
+  EXPECT_EQ(config.redis.cache.password, "from-file");
   std::filesystem::remove(path);
 }
 
@@ -160,12 +163,12 @@ TEST(ApiConfig, EachRedisConcernDefaultsToRedisUrlWithItsPassword) {
                                             {"REDIS_URL", "redis://main:6380"},
                                             {"REDIS_PASSWORD_FILE", path.string()},
                                             {"REDIS_RATELIMIT_URL", "redis://:own@limits:6381"}}));
-  EXPECT_EQ(config.cache_redis.host, "main");
-  EXPECT_EQ(config.cache_redis.password, "secret");
-  EXPECT_EQ(config.ratelimit_redis.host, "limits");
-  EXPECT_EQ(config.ratelimit_redis.password, "own");
-  EXPECT_EQ(config.queue_redis.host, "main");
-  EXPECT_EQ(config.queue_redis.port, 6380);
+  EXPECT_EQ(config.redis.cache.host, "main");
+  EXPECT_EQ(config.redis.cache.password, "secret");
+  EXPECT_EQ(config.redis.ratelimit.host, "limits");
+  EXPECT_EQ(config.redis.ratelimit.password, "own");
+  EXPECT_EQ(config.redis.queue.host, "main");
+  EXPECT_EQ(config.redis.queue.port, 6380);
   EXPECT_EQ(config.fallback_policy.when_redis_fails, ratelimit::WhenRedisFails::kAllow);
   EXPECT_EQ(config.client_ip_policy.when_redis_fails, ratelimit::WhenRedisFails::kDecideLocally);
   EXPECT_DOUBLE_EQ(config.sign_in_address_policy.rate, 1.0 / 60);
