@@ -112,6 +112,11 @@ e2e_up() {
   log "up in $(($(now_ms) - t0)) ms"
 }
 
+# own_env [NAME=VALUE...] PROGRAM ARGS...: a program of the project with the
+# settings given and nothing of the test's environment (./tenantry's
+# settings, which the program would refuse under TENANTRY_STRICT_CONFIG=1).
+own_env() { env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 TENANTRY_STRICT_CONFIG=1 "$@"; }
+
 # pg_url ROLE: ROLE's URL on the cluster's PostgreSQL, with its password file.
 pg_url() { "$E2E_ROOT/scripts/pg" url "$1" "$TENANTRY_PG_PORT" "$TENANTRY_VAR/secrets/pg"; }
 # psql_as ROLE ARGS...: psql on database tenantry as ROLE (never prompts).
@@ -126,7 +131,7 @@ psql_as() {
 # recorded as secrets.
 tenantryctl() {
   local out rc=0
-  out=$(SYSTEM_DATABASE_URL=$(pg_url tenantry_system) "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$@") || rc=$?
+  out=$(own_env SYSTEM_DATABASE_URL="$(pg_url tenantry_system)" "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$@") || rc=$?
   case "${1:-} ${2:-}" in
     "token mint") e2e_secret "$out" ;;
     "tenant create") e2e_secret "$(sed -n 's/^password //p' <<<"$out")" ;;

@@ -14,6 +14,14 @@ from .paths import Paths
 SUPERVISORD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
+def own_environment(**settings: str) -> dict[str, str]:
+    """The environment of a program of the project: its SETTINGS only, and
+    strict (TENANTRY_STRICT_CONFIG=1), as the replicas. The caller's
+    variables are ./tenantry's, which the program would refuse."""
+    return {"PATH": os.environ.get("PATH", SUPERVISORD_PATH), "HOME": os.environ.get("HOME", "/root"),
+            "LANG": "C.UTF-8", "TENANTRY_STRICT_CONFIG": "1", **settings}
+
+
 class External:
     def __init__(self, paths: Paths, out: Output, build_dir: str = ""):
         self.paths = paths
@@ -51,13 +59,14 @@ class External:
         migrations run as the owner role; the API never changes the schema."""
         if self._pg("bootstrap", port, self.paths("secrets", "pg"), stdout=subprocess.DEVNULL).returncode != 0:
             raise Stop(f"could not create the roles and database tenantry; log: {self.paths.log('postgres')}")
-        env = dict(os.environ, MIGRATE_DATABASE_URL=self.pg_url("tenantry_owner", port))
+        env = own_environment(MIGRATE_DATABASE_URL=self.pg_url("tenantry_owner", port))
         migrate = [self.binary("tenantry-migrate"), "up", "--dir", os.path.join(self.paths.root, "migrations")]
         if self._prefixed(migrate, "migrations: ", env) != 0:
             raise Stop("migrations failed (see above); nothing was rolled out")
 
     def generate_signing_key(self, keys_dir: str) -> None:
-        if self._prefixed([self.binary("tenantryctl"), "keys", "generate", "--dir", keys_dir], "keys: ") != 0:
+        argv = [self.binary("tenantryctl"), "keys", "generate", "--dir", keys_dir]
+        if self._prefixed(argv, "keys: ", own_environment()) != 0:
             raise Stop(f"could not generate the signing key in {keys_dir}")
 
     def make_certificate(self, tls_dir: str, san: str) -> None:

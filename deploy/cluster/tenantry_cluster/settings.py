@@ -9,7 +9,7 @@ MAX_REPLICAS = 32
 
 # Environment variables with these prefixes belong to the project: one that
 # nothing reads is a typo or a leftover (env_check.py).
-PROJECT_PREFIXES = ("TENANTRY_", "DATABASE_", "REDIS_", "PLATFORM_", "MIGRATE_")
+PROJECT_PREFIXES = ("TENANTRY_", "DATABASE_", "REDIS_", "PLATFORM_", "SYSTEM_", "MIGRATE_")
 
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 
@@ -119,6 +119,7 @@ RENAMED = {
 # environment of ./tenantry for good reason.
 ELSEWHERE = {
     "MIGRATE_DATABASE_URL": "tenantry-migrate",
+    "SYSTEM_DATABASE_URL": "tenantryctl",
     "REDIS_MAXMEMORY": "scripts/redis",
     "TENANTRY_E2E_KEEP": "tests/e2e/lib.sh (keep a test's directory)",
 }
