@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 # supervisor.xmlrpc.Faults
 BAD_NAME = 10
+SPAWN_ERROR = 50
 ALREADY_STARTED = 60
 NOT_RUNNING = 70
 ALREADY_ADDED = 90
@@ -91,8 +92,10 @@ class Supervisor:
             raise
 
     def start(self, name: str) -> None:
-        """Starts NAME unless it runs; does not wait for it."""
-        self._ignoring(ALREADY_STARTED, "supervisor.startProcess", name, False)
+        """Starts NAME unless it runs; does not wait for it. A program that
+        cannot even be spawned shows in its state (BACKOFF, then FATAL),
+        which the waits look at."""
+        self._ignoring((ALREADY_STARTED, SPAWN_ERROR), "supervisor.startProcess", name, False)
 
     def stop(self, name: str) -> None:
         """Stops NAME (its stopsignal) unless it is not running; does not wait."""
@@ -116,11 +119,11 @@ class Supervisor:
     def shutdown(self) -> None:
         self._call("supervisor.shutdown")
 
-    def _ignoring(self, code: int, method: str, *args):
+    def _ignoring(self, codes, method: str, *args):
         try:
             self._call(method, *args)
         except xmlrpc.client.Fault as f:
-            if f.faultCode != code:
+            if f.faultCode not in (codes if isinstance(codes, tuple) else (codes,)):
                 raise
 
 

@@ -1,6 +1,8 @@
 # `./tenantry down`: stops every process of the cluster and supervisord
 # itself; the data stays in $TENANTRY_VAR. HAProxy goes first, then the
 # replicas drain in parallel rather than one after the other.
+import xmlrpc.client
+
 from . import steps
 from .output import Stop
 from .supervisor import SupervisorUnavailable
@@ -12,13 +14,16 @@ def down(c) -> None:
     c.out.info("stopping haproxy")
     try:
         steps.stop_program(c, "haproxy", 60)
-    except SupervisorUnavailable:
+    except (SupervisorUnavailable, xmlrpc.client.Fault):
         pass
     names = [n for n in steps.api_programs(c) if steps.program_state(c, n) == "RUNNING"]
     if names:
         c.out.info(f"stopping {' '.join(names)}")
         for name in names:
-            c.supervisor.signal(name, "TERM")
+            try:
+                c.supervisor.signal(name, "TERM")
+            except xmlrpc.client.Fault:
+                pass  # gone meanwhile
         deadline = c.clock.now() + 60
         for name in names:
             while steps.program_state(c, name) in ("RUNNING", "STOPPING") and c.clock.now() < deadline:
