@@ -94,7 +94,7 @@ def deploy_one(c, r: Rollout, i: int, n: int) -> None:
         steps.update_program(c, name)
     c.out.info(f"{tag} starting on release {r.release}")
     c.supervisor.start(name)
-    if not steps.wait_replica_ready(c, i):
+    if not (steps.wait_replica_ready(c, i) and steps.wait_running(c, name)):
         roll_back(c, r, i, n)
     c.haproxy.set_state(srv, "ready")
     if not steps.wait_server_up(c, srv, c.wait_secs):
@@ -132,7 +132,7 @@ def roll_back(c, r: Rollout, i: int, n: int) -> None:
     previous = releases.name(back_to)
     c.out.info(f"{tag} rolling back to release {previous} and its previous settings")
     c.supervisor.start(name)
-    if steps.wait_replica_ready(c, i):
+    if steps.wait_replica_ready(c, i) and steps.wait_running(c, name):
         c.haproxy.set_state(srv, "ready")
         if steps.wait_server_up(c, srv, c.wait_secs):
             raise Stop(f"{tag} deploy stopped: release {r.release} is not ready on {name}, which was rolled "

@@ -54,7 +54,7 @@ def scale_up(c, cur: int, n: int) -> None:
     for i in new:
         if not steps.wait_replica_ready(c, i):
             raise Stop(f"scale stopped: api-{i} is not ready (the {cur} replicas in HAProxy keep serving)")
-        if not poll(c.clock, 10, lambda: steps.program_state(c, f"api-{i}") == "RUNNING"):
+        if not steps.wait_running(c, f"api-{i}"):
             raise Stop(f"scale stopped: supervisord says api-{i} is {steps.program_state(c, f'api-{i}')}; "
                        f"log: {c.paths.log(f'api-{i}')}")
     _save(c, n)

@@ -104,6 +104,11 @@ def wait_replica_ready(c, i: int) -> bool:
     return True
 
 
+def wait_running(c, name: str, seconds: float = 10) -> bool:
+    """supervisord counts NAME as started (RUNNING: up for its startsecs)."""
+    return poll(c.clock, seconds, lambda: program_state(c, name) == "RUNNING")
+
+
 # ------------------------------------------------------------ HAProxy
 
 def server(c, srv: str) -> ServerStat | None:
