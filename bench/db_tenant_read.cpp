@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     contexts.push_back(owned.back().get());
   }
   prometheus::Registry registry;
-  metrics::DbPoolMetrics pool_metrics(registry, "primary");
+  db::PoolMetrics pool_metrics(registry, "primary");
   db::PoolConfig config;
   config.connection.url = argv[1];
   config.max_size = static_cast<std::size_t>(std::max(concurrency, threads));

@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include "api/database_problem.h"
+#include "api/metrics.h"
 #include "api/routes.h"
 #include "platform/audit/audit.h"
 #include "platform/auth/issuer.h"
@@ -247,10 +248,7 @@ struct TokenEndpoint {
 void add_token_routes(http::Router& router, db::Database& database, auth::TokenIssuer& issuer,
                       auth::PasswordHasher& hasher, ratelimit::Enforcer& enforcer,
                       SignInPolicies policies, prometheus::Registry& registry) {
-  auto& failures = prometheus::BuildCounter()
-                       .Name("tenantry_auth_sign_in_failures_total")
-                       .Help("Refused token requests, by grant type")
-                       .Register(registry);
+  auto& failures = metrics::counter_family(registry, kSignInFailures);
   auto endpoint = std::make_shared<TokenEndpoint>(
       TokenEndpoint{database, issuer, hasher, enforcer, std::move(policies), failures});
 

@@ -7,9 +7,11 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <thread>
 
+#include "api/metrics.h"
 #include "support/api_process.h"
 #include "support/http_client.h"
 #include "support/services.h"
@@ -101,6 +103,31 @@ TEST_F(ReadinessTest, RequestsReusePooledConnections) {
             std::string::npos);
   EXPECT_NE(metrics.find("tenantry_db_query_duration_seconds_count{pool=\"primary\"}"),
             std::string::npos);
+}
+
+// Every family a running replica exposes is declared in a module's list
+// (docs/metrics.md is generated from those lists), with the declared type.
+TEST_F(ReadinessTest, EveryExposedMetricIsDeclared) {
+  ASSERT_EQ(http_request(api_.port(), "GET", "/v1/ping").status, 200);
+  auto text = http_request(api_.admin_port(), "GET", "/metrics").body;
+  std::map<std::string, std::string> declared;
+  for (const auto& group : api::metric_groups()) {
+    for (const auto& metric : group.metrics) {
+      declared[std::string(metric.name)] = metric.type == metrics::MetricType::kCounter ? "counter"
+                                           : metric.type == metrics::MetricType::kGauge
+                                               ? "gauge"
+                                               : "histogram";
+    }
+  }
+  std::regex type_line("^# TYPE ([a-z_]+) ([a-z]+)$", std::regex::multiline);
+  int exposed = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), type_line), end; it != end; ++it) {
+    ++exposed;
+    auto name = (*it)[1].str();
+    ASSERT_TRUE(declared.count(name)) << name << " is exposed but not declared";
+    EXPECT_EQ(declared[name], (*it)[2].str()) << name;
+  }
+  EXPECT_GE(exposed, 20) << text;
 }
 
 TEST_F(ReadinessTest, AnExhaustedPoolAnswers503ProblemQuickly) {

@@ -26,6 +26,7 @@ struct Application::Telemetry {
   explicit Telemetry(const api::ApiConfig& config)
       : logger(config.replica, config.log_level),
         metrics(TENANTRY_VERSION),
+        http(metrics),
         hashing(metrics.registry()),
         primary_pool(metrics.registry(), "primary"),
         cache_redis(metrics.registry(), "cache"),
@@ -37,13 +38,14 @@ struct Application::Telemetry {
 
   base::Logger logger;
   metrics::Metrics metrics;
-  metrics::PasswordHashMetrics hashing;
-  metrics::DbPoolMetrics primary_pool;
-  std::optional<metrics::DbPoolMetrics> read_pool;
-  std::optional<metrics::DbPoolMetrics> platform_pool;
-  metrics::RedisMetrics cache_redis;
-  metrics::RedisMetrics ratelimit_redis;
-  metrics::RedisMetrics queue_redis;
+  http::HttpMetrics http;
+  auth::PasswordHashMetrics hashing;
+  db::PoolMetrics primary_pool;
+  std::optional<db::PoolMetrics> read_pool;
+  std::optional<db::PoolMetrics> platform_pool;
+  redis::ClientMetrics cache_redis;
+  redis::ClientMetrics ratelimit_redis;
+  redis::ClientMetrics queue_redis;
 };
 
 // The verification keys (required) and the signing key (optional); a file
@@ -68,7 +70,7 @@ struct Application::Keys {
 
 struct Application::Server {
   Server(const http::ServerConfig& config, Telemetry& telemetry)
-      : http(config, router, admin_router, telemetry.logger, telemetry.metrics.http()),
+      : http(config, router, admin_router, telemetry.logger, telemetry.http),
         hangup(*http.contexts().front(), SIGHUP) {}
 
   http::Router router;

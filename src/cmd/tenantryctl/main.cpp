@@ -195,7 +195,7 @@ db::Result<db::Rows> in_system_transaction(const Options& o, const Work& work) {
   boost::asio::io_context context;
   boost::asio::io_context* contexts[] = {&context};
   prometheus::Registry registry;
-  tenantry::metrics::DbPoolMetrics pool_metrics(registry, "system");
+  tenantry::db::PoolMetrics pool_metrics(registry, "system");
   db::PoolConfig config;
   config.connection.url = *o.system_database_url;
   config.connection.application_name = "tenantryctl";

@@ -39,7 +39,7 @@ class PasswordHasher::Slot {
   bool held_ = false;
 };
 
-PasswordHasher::PasswordHasher(PasswordHasherConfig config, metrics::PasswordHashMetrics* metrics)
+PasswordHasher::PasswordHasher(PasswordHasherConfig config, auth::PasswordHashMetrics* metrics)
     : config_(config), metrics_(metrics), pool_(std::max(1u, config.threads)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   dummy_hash_ = hash_now("a password nobody has");

@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "platform/metrics/metrics.h"
+#include "platform/auth/metrics.h"
 
 namespace tenantry::auth {
 
@@ -35,7 +35,7 @@ unsigned default_password_hash_threads();
 class PasswordHasher {
  public:
   explicit PasswordHasher(PasswordHasherConfig config,
-                          metrics::PasswordHashMetrics* metrics = nullptr);
+                          auth::PasswordHashMetrics* metrics = nullptr);
   ~PasswordHasher();
 
   // `sources` name who the work is for ("t:<tenant>", "a:<address>"); each
@@ -66,7 +66,7 @@ class PasswordHasher {
   void give_back(const Sources& sources);
 
   PasswordHasherConfig config_;
-  metrics::PasswordHashMetrics* metrics_;
+  auth::PasswordHashMetrics* metrics_;
   boost::asio::thread_pool pool_;
   std::mutex mutex_;
   std::size_t pending_ = 0;

@@ -3,6 +3,8 @@
 
 #include <random>
 
+#include "platform/cache/metrics.h"
+
 namespace tenantry::cache {
 namespace {
 
@@ -42,23 +44,12 @@ struct Cache::Lookup {
 
 struct Cache::Counters {
   Counters(prometheus::Registry& registry, std::string name) : kind(std::move(name)) {
-    auto& requests =
-        prometheus::BuildCounter()
-            .Name("tenantry_cache_requests_total")
-            .Help("Cache reads by kind and result (hit, miss, bypass: Redis unreachable)")
-            .Register(registry);
-    auto& invalidations = prometheus::BuildCounter()
-                              .Name("tenantry_cache_invalidations_total")
-                              .Help("Invalidations by kind and result (ok, failed)")
-                              .Register(registry);
+    auto& requests = metrics::counter_family(registry, kRequests);
+    auto& invalidations = metrics::counter_family(registry, kInvalidations);
     hit = &requests.Add({{"kind", kind}, {"result", "hit"}});
     miss = &requests.Add({{"kind", kind}, {"result", "miss"}});
     bypass = &requests.Add({{"kind", kind}, {"result", "bypass"}});
-    loads = &prometheus::BuildCounter()
-                 .Name("tenantry_cache_loads_total")
-                 .Help("Loads from the source of truth after a miss or a bypass, by kind")
-                 .Register(registry)
-                 .Add({{"kind", kind}});
+    loads = &metrics::counter_family(registry, kLoads).Add({{"kind", kind}});
     invalidated = &invalidations.Add({{"kind", kind}, {"result", "ok"}});
     invalidation_failed = &invalidations.Add({{"kind", kind}, {"result", "failed"}});
   }

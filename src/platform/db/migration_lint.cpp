@@ -1,44 +1,119 @@
-// Migration file names, statement splitting and the lint rules of tenantry-migrate, on a small
-// hand-written SQL lexer (no regex: linear in the size of the file whatever it contains).
+// Migration file names, statement splitting and the lint rules of tenantry-migrate, as checks on
+// the parse trees of PostgreSQL's own parser (sql_parser.h).
 #include "platform/db/migration_lint.h"
 
 #include <algorithm>
-#include <cstddef>
-#include <initializer_list>
+#include <cstdlib>
+#include <map>
+#include <optional>
 #include <set>
 #include <utility>
+
+#include "platform/db/sql_parser.h"
 
 namespace tenantry::db {
 namespace {
 
+namespace json = boost::json;
+
 // ---------------------------------------------------------------------------------------------
-// Lexer
+// Reading libpg_query's JSON trees: a node is {"<NodeType>": {fields}}, and fields at their
+// default are left out, so each read has one.
 
-enum class TokenKind { kWord, kQuotedIdent, kString, kPunct, kLineComment, kBlockComment };
+const json::object kNoFields;
+const json::array kNoItems;
 
-struct Token {
-  TokenKind kind = TokenKind::kPunct;
-  std::string value;  // word: lowercased; quoted identifier / string: unescaped content;
-                      // comment: text after "--" or between "/*" and "*/"; punct: the char
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  int line = 0;
-};
-
-bool is_ident_start(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u >= 0x80;
+std::string_view type_of(const json::value& node) {
+  const auto* outer = node.if_object();
+  return outer != nullptr && outer->size() == 1 ? std::string_view(outer->begin()->key()) : "";
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+const json::object& fields_of(const json::value& node) {
+  const auto* outer = node.if_object();
+  if (outer == nullptr || outer->size() != 1) return kNoFields;
+  const auto* inner = outer->begin()->value().if_object();
+  return inner != nullptr ? *inner : kNoFields;
+}
 
-bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c) || c == '$'; }
+// The fields of the node in `key`: {"def": {"ColumnDef": {fields}}} -> fields.
+const json::object& child(const json::object& fields, std::string_view key) {
+  const auto* value = fields.if_contains(key);
+  return value != nullptr ? fields_of(*value) : kNoFields;
+}
 
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+// The fields of `node` if it is a `type` node, else nullptr.
+const json::object* as(const json::value& node, std::string_view type) {
+  return type_of(node) == type ? &fields_of(node) : nullptr;
+}
+
+const json::object& object(const json::object& fields, std::string_view key) {
+  const auto* value = fields.if_contains(key);
+  return value != nullptr && value->is_object() ? value->get_object() : kNoFields;
+}
+
+const json::array& items(const json::object& fields, std::string_view key) {
+  const auto* value = fields.if_contains(key);
+  return value != nullptr && value->is_array() ? value->get_array() : kNoItems;
+}
+
+std::string_view text(const json::object& fields, std::string_view key) {
+  const auto* value = fields.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string_view(value->get_string()) : "";
+}
+
+bool flag(const json::object& fields, std::string_view key) {
+  const auto* value = fields.if_contains(key);
+  return value != nullptr && value->is_bool() && value->get_bool();
+}
+
+std::string dotted(const json::array& parts);
+
+// An object's name as written, parts joined with '.': "public.tasks", "tasks.tenant_isolation"
+// (DROP POLICY tenant_isolation ON tasks), "f" (DROP FUNCTION f(integer)).
+std::string name_of(const json::value& node) {
+  if (const auto* string = as(node, "String")) return std::string(text(*string, "sval"));
+  if (const auto* list = as(node, "List")) return dotted(items(*list, "items"));
+  if (const auto* function = as(node, "ObjectWithArgs")) return dotted(items(*function, "objname"));
+  if (const auto* type = as(node, "TypeName")) {
+    // The parser spells `int` as pg_catalog.int4: the schema is its, not the migration's.
+    const std::string name = dotted(items(*type, "names"));
+    return name.starts_with("pg_catalog.") ? name.substr(11) : name;
+  }
+  if (const auto* role = as(node, "RoleSpec")) return std::string(text(*role, "rolename"));
+  return "";
+}
+
+std::string dotted(const json::array& parts) {
+  std::string out;
+  for (const auto& part : parts) {
+    const std::string name = name_of(part);
+    if (!name.empty()) out += (out.empty() ? "" : ".") + name;
+  }
+  return out;
+}
+
+// A RangeVar: [catalog.][schema.]table.
+std::string relation_name(const json::object& range_var) {
+  std::string out;
+  for (std::string_view part : {text(range_var, "catalogname"), text(range_var, "schemaname"),
+                                text(range_var, "relname")}) {
+    if (!part.empty()) out += (out.empty() ? "" : ".") + std::string(part);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements
 
 std::string lowered(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = to_lower(c);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
   return out;
 }
 
@@ -49,272 +124,7 @@ std::string_view trimmed(std::string_view text) {
   return text;
 }
 
-// Reads a '...' literal whose opening quote is at `quote`; returns the index after its end.
-std::size_t lex_string(std::string_view sql, std::size_t quote, bool backslash_escapes,
-                       std::string& content) {
-  std::size_t i = quote + 1;
-  while (i < sql.size()) {
-    const char c = sql[i];
-    if (backslash_escapes && c == '\\' && i + 1 < sql.size()) {
-      content += sql[i + 1];
-      i += 2;
-    } else if (c == '\'') {
-      if (i + 1 < sql.size() && sql[i + 1] == '\'') {
-        content += '\'';
-        i += 2;
-      } else {
-        return i + 1;
-      }
-    } else {
-      content += c;
-      ++i;
-    }
-  }
-  return sql.size();  // unterminated: PostgreSQL will say so
-}
-
-// The opening delimiter ($$ or $tag$) of a dollar-quoted string at `i`, or empty.
-std::string_view dollar_delimiter(std::string_view sql, std::size_t i) {
-  std::size_t j = i + 1;
-  if (j < sql.size() && is_ident_start(sql[j])) {
-    while (j < sql.size() && is_ident_char(sql[j]) && sql[j] != '$') ++j;
-  }
-  if (j < sql.size() && sql[j] == '$') return sql.substr(i, j + 1 - i);
-  return {};
-}
-
-std::vector<Token> lex(std::string_view sql) {
-  std::vector<Token> tokens;
-  const std::size_t n = sql.size();
-  std::size_t i = 0;
-  int line = 1;
-  while (i < n) {
-    const char c = sql[i];
-    if (c == '\n') {
-      ++line;
-      ++i;
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-      ++i;
-      continue;
-    }
-    Token token;
-    token.begin = i;
-    token.line = line;
-    const char next = i + 1 < n ? sql[i + 1] : '\0';
-    if (c == '-' && next == '-') {
-      std::size_t end = sql.find('\n', i);
-      if (end == std::string_view::npos) end = n;
-      token.kind = TokenKind::kLineComment;
-      token.value = std::string(sql.substr(i + 2, end - i - 2));
-      i = end;
-    } else if (c == '/' && next == '*') {
-      int depth = 1;
-      i += 2;
-      const std::size_t content = i;
-      std::size_t content_end = n;
-      while (i < n && depth > 0) {
-        if (sql[i] == '/' && i + 1 < n && sql[i + 1] == '*') {
-          ++depth;
-          i += 2;
-        } else if (sql[i] == '*' && i + 1 < n && sql[i + 1] == '/') {
-          if (--depth == 0) content_end = i;
-          i += 2;
-        } else {
-          ++i;
-        }
-      }
-      token.kind = TokenKind::kBlockComment;
-      token.value = std::string(sql.substr(content, std::min(content_end, n) - content));
-    } else if (c == '\'') {
-      token.kind = TokenKind::kString;
-      i = lex_string(sql, i, false, token.value);
-    } else if (c == '"') {
-      token.kind = TokenKind::kQuotedIdent;
-      ++i;
-      while (i < n) {
-        if (sql[i] == '"') {
-          if (i + 1 < n && sql[i + 1] == '"') {
-            token.value += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        token.value += sql[i++];
-      }
-    } else if (c == '$' && !dollar_delimiter(sql, i).empty()) {
-      const std::string_view delimiter = dollar_delimiter(sql, i);
-      const std::size_t body = i + delimiter.size();
-      std::size_t close = sql.find(delimiter, body);
-      if (close == std::string_view::npos) close = n;
-      token.kind = TokenKind::kString;
-      token.value = std::string(sql.substr(body, close - body));
-      i = std::min(n, close + delimiter.size());
-    } else if (is_ident_start(c)) {
-      std::size_t end = i + 1;
-      while (end < n && is_ident_char(sql[end])) ++end;
-      std::string word = lowered(sql.substr(i, end - i));
-      if (end < n && sql[end] == '\'' && word.size() == 1) {
-        // A prefixed literal: E'..' (backslash escapes), B'..', X'..', N'..'.
-        token.kind = TokenKind::kString;
-        i = lex_string(sql, end, word == "e", token.value);
-      } else {
-        token.kind = TokenKind::kWord;
-        token.value = std::move(word);
-        i = end;
-      }
-    } else if (is_digit(c)) {
-      std::size_t end = i + 1;
-      while (end < n && (is_ident_char(sql[end]) || sql[end] == '.')) ++end;
-      token.kind = TokenKind::kWord;
-      token.value = lowered(sql.substr(i, end - i));
-      i = end;
-    } else {
-      token.kind = TokenKind::kPunct;
-      token.value = std::string(1, c);
-      ++i;
-    }
-    token.end = i;
-    line +=
-        static_cast<int>(std::count(sql.begin() + static_cast<std::ptrdiff_t>(token.begin),
-                                    sql.begin() + static_cast<std::ptrdiff_t>(token.end), '\n'));
-    tokens.push_back(std::move(token));
-  }
-  return tokens;
-}
-
-bool is_comment(const Token& token) {
-  return token.kind == TokenKind::kLineComment || token.kind == TokenKind::kBlockComment;
-}
-
-// A statement as the linter sees it: its tokens without comments.
-struct ScannedStatement {
-  std::vector<Token> tokens;
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  int line = 0;
-};
-
-struct ScannedFile {
-  std::vector<ScannedStatement> statements;
-  std::vector<Token> line_comments;
-};
-
-ScannedFile scan(std::string_view sql) {
-  ScannedFile file;
-  ScannedStatement current;
-  auto finish = [&] {
-    if (!current.tokens.empty()) file.statements.push_back(std::move(current));
-    current = ScannedStatement{};
-  };
-  for (auto& token : lex(sql)) {
-    if (is_comment(token)) {
-      if (token.kind == TokenKind::kLineComment) file.line_comments.push_back(std::move(token));
-      continue;
-    }
-    if (token.kind == TokenKind::kPunct && token.value == ";") {
-      finish();
-      continue;
-    }
-    if (current.tokens.empty()) {
-      current.begin = token.begin;
-      current.line = token.line;
-    }
-    current.end = token.end;
-    current.tokens.push_back(std::move(token));
-  }
-  finish();
-  return file;
-}
-
-std::vector<Token> significant_tokens(std::string_view sql) {
-  std::vector<Token> tokens;
-  for (auto& token : lex(sql)) {
-    if (!is_comment(token)) tokens.push_back(std::move(token));
-  }
-  return tokens;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading statements
-
-using Tokens = std::vector<Token>;
-
-bool is_word(const Tokens& tokens, std::size_t i, std::string_view word) {
-  return i < tokens.size() && tokens[i].kind == TokenKind::kWord && tokens[i].value == word;
-}
-
-bool is_punct(const Tokens& tokens, std::size_t i, char c) {
-  return i < tokens.size() && tokens[i].kind == TokenKind::kPunct && tokens[i].value[0] == c;
-}
-
-bool is_word_in(const Tokens& tokens, std::size_t i,
-                std::initializer_list<std::string_view> words) {
-  return std::any_of(words.begin(), words.end(),
-                     [&](std::string_view word) { return is_word(tokens, i, word); });
-}
-
-// Do `words` follow one another from token i?
-bool are_words(const Tokens& tokens, std::size_t i, std::initializer_list<std::string_view> words) {
-  for (std::string_view word : words) {
-    if (!is_word(tokens, i++, word)) return false;
-  }
-  return true;
-}
-
-// Skips the given words if they all follow from i.
-std::size_t skip_words(const Tokens& tokens, std::size_t i,
-                       std::initializer_list<std::string_view> words) {
-  return are_words(tokens, i, words) ? i + words.size() : i;
-}
-
-// Index after the parenthesized group opening at i (or i if none opens there).
-std::size_t skip_parens(const Tokens& tokens, std::size_t i) {
-  if (!is_punct(tokens, i, '(')) return i;
-  int depth = 0;
-  for (; i < tokens.size(); ++i) {
-    if (is_punct(tokens, i, '(')) ++depth;
-    if (is_punct(tokens, i, ')') && --depth == 0) return i + 1;
-  }
-  return i;
-}
-
-// Is there, outside parentheses in [begin, end), the sequence `words`?
-bool has_words_at_top(const Tokens& tokens, std::size_t begin, std::size_t end,
-                      std::initializer_list<std::string_view> words) {
-  int depth = 0;
-  for (std::size_t i = begin; i < end && i < tokens.size(); ++i) {
-    if (is_punct(tokens, i, '(')) ++depth;
-    if (is_punct(tokens, i, ')')) --depth;
-    if (depth == 0 && are_words(tokens, i, words) && i + words.size() <= end) return true;
-  }
-  return false;
-}
-
-bool is_name_part(const Tokens& tokens, std::size_t i) {
-  return i < tokens.size() &&
-         (tokens[i].kind == TokenKind::kWord || tokens[i].kind == TokenKind::kQuotedIdent);
-}
-
-struct Name {
-  std::string text;  // parts joined with '.', unquoted words lowercased; empty: no name at i
-  std::size_t next = 0;
-};
-
-Name read_name(const Tokens& tokens, std::size_t i) {
-  Name name{"", i};
-  if (!is_name_part(tokens, i)) return name;
-  name.text = tokens[i].value;
-  name.next = i + 1;
-  while (is_punct(tokens, name.next, '.') && is_name_part(tokens, name.next + 1)) {
-    name.text += "." + tokens[name.next + 1].value;
-    name.next += 2;
-  }
-  return name;
-}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Same object? Case-insensitive; a name without a schema (or table) matches one with.
 bool same_name(std::string_view a, std::string_view b) {
@@ -329,144 +139,126 @@ bool same_name(std::string_view a, std::string_view b) {
   return ends_with_part(x, y) || ends_with_part(y, x);
 }
 
-// The top-level comma-separated parts of [begin, end).
-std::vector<std::pair<std::size_t, std::size_t>> split_on_commas(const Tokens& tokens,
-                                                                 std::size_t begin,
-                                                                 std::size_t end) {
-  std::vector<std::pair<std::size_t, std::size_t>> parts;
-  int depth = 0;
-  std::size_t start = begin;
-  for (std::size_t i = begin; i < end; ++i) {
-    if (is_punct(tokens, i, '(')) ++depth;
-    if (is_punct(tokens, i, ')')) --depth;
-    if (depth == 0 && is_punct(tokens, i, ',')) {
-      parts.emplace_back(start, i);
-      start = i + 1;
-    }
+bool outside_transaction(const json::value& tree) {
+  const std::string_view type = type_of(tree);
+  const json::object& fields = fields_of(tree);
+  if (type == "IndexStmt" || type == "DropStmt") return flag(fields, "concurrent");
+  if (type == "VacuumStmt") return flag(fields, "is_vacuumcmd");  // not ANALYZE alone
+  if (type == "ReindexStmt") {
+    const std::string_view kind = text(fields, "kind");
+    return kind == "REINDEX_OBJECT_SCHEMA" || kind == "REINDEX_OBJECT_DATABASE" ||
+           kind == "REINDEX_OBJECT_SYSTEM" ||
+           std::any_of(items(fields, "params").begin(), items(fields, "params").end(),
+                       [](const json::value& param) {
+                         const auto* option = as(param, "DefElem");
+                         return option != nullptr && text(*option, "defname") == "concurrently";
+                       });
   }
-  if (start < end) parts.emplace_back(start, end);
-  return parts;
+  if (type == "AlterTableStmt") {
+    return std::any_of(items(fields, "cmds").begin(), items(fields, "cmds").end(),
+                       [](const json::value& cmd) {
+                         const json::object& command = fields_of(cmd);
+                         return text(command, "subtype") == "AT_DetachPartition" &&
+                                flag(child(command, "def"), "concurrent");
+                       });
+  }
+  return type == "CreatedbStmt" || type == "DropdbStmt" || type == "CreateTableSpaceStmt" ||
+         type == "DropTableSpaceStmt" || type == "AlterSystemStmt";
 }
 
-bool is_create_index(const Tokens& tokens) {
-  return is_word(tokens, 0, "create") &&
-         is_word(tokens, skip_words(tokens, 1, {"unique"}), "index");
-}
-
-bool is_set(const Tokens& tokens) { return is_word_in(tokens, 0, {"set", "reset"}); }
-
-bool outside_transaction(const Tokens& tokens) {
-  if (is_word(tokens, 0, "vacuum")) return true;
-  if (is_word(tokens, 0, "create")) {
-    if (is_create_index(tokens)) {
-      return is_word(tokens, skip_words(tokens, 1, {"unique"}) + 1, "concurrently");
-    }
-    return is_word_in(tokens, 1, {"database", "tablespace"});
-  }
-  if (is_word(tokens, 0, "drop")) {
-    return are_words(tokens, 1, {"index", "concurrently"}) ||
-           is_word_in(tokens, 1, {"database", "tablespace"});
-  }
-  if (is_word(tokens, 0, "reindex")) {
-    const std::size_t kind = skip_parens(tokens, 1);
-    return is_word_in(tokens, kind, {"schema", "database", "system"}) ||
-           is_word(tokens, kind + 1, "concurrently");
-  }
-  if (is_word(tokens, 0, "alter")) {
-    if (is_word(tokens, 1, "system")) return true;
-    return is_word(tokens, 1, "table") &&
-           has_words_at_top(tokens, 2, tokens.size(), {"detach", "partition"}) &&
-           has_words_at_top(tokens, 2, tokens.size(), {"concurrently"});
-  }
-  return false;
-}
-
-bool is_ddl(const Tokens& tokens) {
-  return is_word_in(tokens, 0,
-                    {"create", "alter", "drop", "truncate", "comment", "grant", "revoke", "reindex",
-                     "cluster", "vacuum", "refresh", "lock", "do"});
-}
-
-bool is_transaction_control(const Tokens& tokens) {
-  return is_word_in(tokens, 0,
-                    {"begin", "commit", "end", "rollback", "abort", "savepoint", "release"}) ||
-         are_words(tokens, 0, {"start", "transaction"});
+// Everything but queries, SET / SHOW, transaction control and session housekeeping: a statement
+// of a kind not listed here (a new one included) counts as DDL.
+bool is_ddl(const json::value& tree) {
+  static const std::set<std::string_view> kNotDdl = {
+      "SelectStmt",        "InsertStmt",       "UpdateStmt",      "DeleteStmt",
+      "MergeStmt",         "CopyStmt",         "CallStmt",        "ExplainStmt",
+      "VariableSetStmt",   "VariableShowStmt", "TransactionStmt", "PrepareStmt",
+      "ExecuteStmt",       "DeallocateStmt",   "NotifyStmt",      "ListenStmt",
+      "UnlistenStmt",      "DiscardStmt",      "CheckPointStmt",  "LoadStmt",
+      "DeclareCursorStmt", "FetchStmt",        "ClosePortalStmt", "ConstraintsSetStmt"};
+  return !kNotDdl.contains(type_of(tree));
 }
 
 enum class LockTimeout { kNone, kSession, kLocal };
 
-// SET [SESSION | LOCAL] lock_timeout {TO | =} value, with a value that is not 0 or DEFAULT.
-LockTimeout lock_timeout_set_by(const Tokens& tokens) {
-  if (!is_word(tokens, 0, "set")) return LockTimeout::kNone;
-  std::size_t i = 1;
-  LockTimeout scope = LockTimeout::kSession;
-  if (is_word(tokens, i, "local")) {
-    scope = LockTimeout::kLocal;
-    ++i;
-  } else if (is_word(tokens, i, "session")) {
-    ++i;
+// Does this constant mean 0 (in whatever unit)? Then lock_timeout is off.
+bool is_zero(const json::value& constant) {
+  const json::object& fields = fields_of(constant);
+  if (const auto* integer = fields.if_contains("ival")) {
+    return !integer->is_object() || !integer->get_object().contains("ival") ||
+           integer->get_object().at("ival").to_number<long long>() == 0;
   }
-  if (!is_word(tokens, i++, "lock_timeout")) return LockTimeout::kNone;
-  if (!is_word(tokens, i, "to") && !is_punct(tokens, i, '=')) return LockTimeout::kNone;
-  ++i;
-  if (i >= tokens.size()) return LockTimeout::kNone;
-  const std::string value = lowered(trimmed(tokens[i].value));
-  if (value == "0" || value == "default" || value == "0ms" || value == "0s") {
-    return LockTimeout::kNone;
-  }
-  return scope;
+  std::string value(text(object(fields, "sval"), "sval"));
+  if (value.empty()) value = text(object(fields, "fval"), "fval");
+  value = lowered(trimmed(value));
+  if (value == "default") return true;
+  char* end = nullptr;
+  const double number = std::strtod(value.c_str(), &end);
+  return end != value.c_str() && number == 0;
 }
 
-// A DROP statement's object kind ("table", "materialized view", ...) and the objects it drops.
+// SET [SESSION | LOCAL] lock_timeout {TO | =} value, with a value that is not 0 or DEFAULT.
+LockTimeout lock_timeout_set_by(const json::value& tree) {
+  const auto* set = as(tree, "VariableSetStmt");
+  if (set == nullptr || text(*set, "name") != "lock_timeout" ||
+      text(*set, "kind") != "VAR_SET_VALUE" || items(*set, "args").empty() ||
+      is_zero(items(*set, "args").front())) {
+    return LockTimeout::kNone;
+  }
+  return flag(*set, "is_local") ? LockTimeout::kLocal : LockTimeout::kSession;
+}
+
+// removeType of a DropStmt as SQL says it: OBJECT_FOREIGN_TABLE -> "FOREIGN TABLE".
+std::string object_kind(std::string_view remove_type) {
+  static const std::map<std::string_view, std::string_view> kSpelledOut = {
+      {"MATVIEW", "MATERIALIZED VIEW"},
+      {"FDW", "FOREIGN DATA WRAPPER"},
+      {"FOREIGN_SERVER", "SERVER"},
+      {"OPCLASS", "OPERATOR CLASS"},
+      {"OPFAMILY", "OPERATOR FAMILY"},
+      {"TSCONFIGURATION", "TEXT SEARCH CONFIGURATION"},
+      {"TSDICTIONARY", "TEXT SEARCH DICTIONARY"},
+      {"TSPARSER", "TEXT SEARCH PARSER"},
+      {"TSTEMPLATE", "TEXT SEARCH TEMPLATE"}};
+  if (remove_type.starts_with("OBJECT_")) remove_type.remove_prefix(7);
+  if (auto it = kSpelledOut.find(remove_type); it != kSpelledOut.end()) {
+    return std::string(it->second);
+  }
+  std::string kind(remove_type);
+  std::replace(kind.begin(), kind.end(), '_', ' ');
+  return kind;
+}
+
+// A DROP statement's object kind ("TABLE", "MATERIALIZED VIEW", ...) and the objects it drops.
 struct DropStatement {
   std::string kind;
   std::vector<std::string> objects;
 };
 
-DropStatement read_drop(const Tokens& tokens) {
-  static const std::vector<std::vector<std::string_view>> kMultiWordKinds = {
-      {"materialized", "view"},
-      {"foreign", "data", "wrapper"},
-      {"foreign", "table"},
-      {"event", "trigger"},
-      {"access", "method"},
-      {"text", "search", "configuration"},
-      {"text", "search", "dictionary"},
-      {"text", "search", "parser"},
-      {"text", "search", "template"},
-      {"operator", "class"},
-      {"operator", "family"},
-      {"procedural", "language"},
-      {"owned", "by"},
-      {"user", "mapping"},
-  };
+std::optional<DropStatement> read_drop(const json::value& tree) {
+  // DropStmt is DROP of most kinds; the others have a node of their own.
+  static const std::map<std::string_view, std::string_view> kOtherDrops = {
+      {"DropdbStmt", "DATABASE"},
+      {"DropTableSpaceStmt", "TABLESPACE"},
+      {"DropRoleStmt", "ROLE"},
+      {"DropOwnedStmt", "OWNED BY"},
+      {"DropSubscriptionStmt", "SUBSCRIPTION"},
+      {"DropUserMappingStmt", "USER MAPPING FOR"}};
+  const std::string_view type = type_of(tree);
+  const json::object& fields = fields_of(tree);
   DropStatement drop;
-  std::size_t i = 1;
-  for (const auto& kind : kMultiWordKinds) {
-    bool match = true;
-    for (std::size_t k = 0; k < kind.size(); ++k) match = match && is_word(tokens, i + k, kind[k]);
-    if (match) {
-      for (std::size_t k = 0; k < kind.size(); ++k)
-        drop.kind += (k ? " " : "") + tokens[i + k].value;
-      i += kind.size();
-      break;
-    }
+  if (type == "DropStmt") {
+    drop.kind = object_kind(text(fields, "removeType"));
+    for (const auto& object : items(fields, "objects")) drop.objects.push_back(name_of(object));
+    return drop;
   }
-  if (drop.kind.empty() && i < tokens.size()) drop.kind = tokens[i++].value;
-  i = skip_words(tokens, i, {"concurrently"});
-  i = skip_words(tokens, i, {"if", "exists"});
-  std::vector<std::string> names;
-  while (true) {
-    Name name = read_name(tokens, i);
-    if (name.text.empty()) break;
-    names.push_back(name.text);
-    i = skip_parens(tokens, name.next);  // DROP FUNCTION f(integer)
-    if (!is_punct(tokens, i, ',')) break;
-    ++i;
+  const auto other = kOtherDrops.find(type);
+  if (other == kOtherDrops.end()) return std::nullopt;
+  drop.kind = other->second;
+  for (std::string_view key : {"dbname", "tablespacename", "subname", "servername"}) {
+    if (!text(fields, key).empty()) drop.objects.emplace_back(text(fields, key));
   }
-  std::string on_table;
-  if (is_word(tokens, i, "on")) on_table = read_name(tokens, i + 1).text;
-  for (auto& name : names) drop.objects.push_back(on_table.empty() ? name : on_table + "." + name);
+  for (const auto& role : items(fields, "roles")) drop.objects.push_back(name_of(role));
   return drop;
 }
 
@@ -474,13 +266,6 @@ std::string joined(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
   return out;
-}
-
-std::string upper(std::string text) {
-  for (char& c : text) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return text;
 }
 
 std::string four_digits(int version) {
@@ -499,26 +284,27 @@ struct DropDeclaration {
 
 class MigrationLinter {
  public:
-  explicit MigrationLinter(const MigrationFile& file) : file_(file), scanned_(scan(file.sql)) {}
+  MigrationLinter(const MigrationFile& file, const ParsedSql& parsed)
+      : file_(file), parsed_(parsed) {}
 
   std::vector<LintFinding> run() {
     if (!expand()) read_drop_declarations();
-    const ScannedStatement* outside = nullptr;
-    for (const auto& statement : scanned_.statements) {
-      if (outside_transaction(statement.tokens)) {
+    const ParsedStatement* outside = nullptr;
+    for (const auto& statement : parsed_.statements) {
+      if (outside_transaction(statement.tree)) {
         outside = &statement;
         break;
       }
     }
     bool lock_timeout = false;
     bool reported_lock_timeout = false;
-    for (const auto& statement : scanned_.statements) {
-      const Tokens& tokens = statement.tokens;
-      const LockTimeout set = lock_timeout_set_by(tokens);
+    for (const auto& statement : parsed_.statements) {
+      const json::value& tree = statement.tree;
+      const LockTimeout set = lock_timeout_set_by(tree);
       if (set == LockTimeout::kSession || (set == LockTimeout::kLocal && outside == nullptr)) {
         lock_timeout = true;
       }
-      if (is_ddl(tokens) && !lock_timeout && !reported_lock_timeout) {
+      if (is_ddl(tree) && !lock_timeout && !reported_lock_timeout) {
         reported_lock_timeout = true;
         report(statement, "lock-timeout-required",
                set == LockTimeout::kNone && has_local_lock_timeout() && outside != nullptr
@@ -528,22 +314,34 @@ class MigrationLinter {
                      "behind a long transaction and block every query behind it; start the "
                      "file with SET lock_timeout = '5s'");
       }
-      if (is_transaction_control(tokens)) {
+      if (as(tree, "TransactionStmt") != nullptr) {
         report(statement, "no-transaction-control",
-               upper(tokens[0].value) +
+               first_word(statement) +
                    " in a migration: tenantry-migrate runs each migration in its own "
                    "transaction (or outside one for CONCURRENTLY); remove it");
       }
       if (outside != nullptr) check_outside_transaction(statement, *outside);
 
-      if (is_word(tokens, 0, "drop")) {
-        check_drop(statement);
-      } else if (is_word(tokens, 0, "alter")) {
-        check_alter(statement);
-      } else if (is_create_index(tokens)) {
-        check_create_index(statement);
-      } else if (is_word(tokens, 0, "create")) {
-        note_create_table(tokens);
+      if (auto drop = read_drop(tree)) {
+        check_drop(statement, *drop);
+      } else if (const auto* alter = as(tree, "AlterTableStmt")) {
+        check_alter_table(statement, *alter);
+      } else if (const auto* index = as(tree, "IndexStmt")) {
+        check_create_index(statement, *index);
+      } else if (as(tree, "RenameStmt") != nullptr && expand()) {
+        report(statement, "no-rename",
+               "RENAME breaks replicas of the previous release that use the old name; add the "
+               "new object (or column) alongside the old one, and drop the old one in a "
+               "contract migration");
+      } else if (as(tree, "AlterObjectSchemaStmt") != nullptr && expand()) {
+        report(statement, "no-rename",
+               "SET SCHEMA renames the object for replicas of the previous release; create it "
+               "in the new schema alongside the old one instead");
+      } else if (const auto* create = as(tree, "CreateStmt")) {
+        created_tables_.push_back(relation_name(object(*create, "relation")));
+      } else if (const auto* create_as = as(tree, "CreateTableAsStmt");
+                 create_as != nullptr && text(*create_as, "objtype") == "OBJECT_TABLE") {
+        created_tables_.push_back(relation_name(object(object(*create_as, "into"), "rel")));
       }
     }
     std::stable_sort(findings_.begin(), findings_.end(),
@@ -557,8 +355,17 @@ class MigrationLinter {
   void report(int line, std::string rule, std::string message) {
     findings_.push_back({file_.name, line, std::move(rule), std::move(message)});
   }
-  void report(const ScannedStatement& statement, std::string rule, std::string message) {
-    report(statement.line, std::move(rule), std::move(message));
+  void report(const ParsedStatement& statement, std::string rule, std::string message) {
+    report(statement.span.line, std::move(rule), std::move(message));
+  }
+
+  // The statement's first keyword as written, upper-cased: "BEGIN", "CREATE".
+  std::string first_word(const ParsedStatement& statement) const {
+    std::string_view sql = std::string_view(file_.sql).substr(statement.span.begin);
+    const auto end = std::find_if(sql.begin(), sql.end(), [](char c) {
+      return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_');
+    });
+    return upper(sql.substr(0, static_cast<std::size_t>(end - sql.begin())));
   }
 
   bool created_here(const std::string& table) const {
@@ -567,53 +374,36 @@ class MigrationLinter {
   }
 
   bool has_local_lock_timeout() const {
-    return std::any_of(scanned_.statements.begin(), scanned_.statements.end(), [](const auto& s) {
-      return lock_timeout_set_by(s.tokens) == LockTimeout::kLocal;
+    return std::any_of(parsed_.statements.begin(), parsed_.statements.end(), [](const auto& s) {
+      return lock_timeout_set_by(s.tree) == LockTimeout::kLocal;
     });
   }
 
-  void note_create_table(const Tokens& tokens) {
-    std::size_t i = 1;
-    i = skip_words(tokens, i, {"or", "replace"});
-    if (is_word_in(tokens, i, {"global", "local"})) ++i;
-    if (is_word_in(tokens, i, {"temp", "temporary", "unlogged"})) ++i;
-    if (!is_word(tokens, i, "table")) return;
-    i = skip_words(tokens, i + 1, {"if", "not", "exists"});
-    Name name = read_name(tokens, i);
-    if (!name.text.empty()) created_tables_.push_back(name.text);
-  }
-
-  void check_outside_transaction(const ScannedStatement& statement,
-                                 const ScannedStatement& outside) {
-    const Tokens& tokens = statement.tokens;
-    if (outside_transaction(tokens)) {
-      if (is_create_index(tokens)) {
-        const std::size_t after = skip_words(tokens, 1, {"unique"}) + 2;  // INDEX CONCURRENTLY
-        if (!are_words(tokens, after, {"if", "not", "exists"})) {
-          report(statement, "concurrently-alone",
-                 "CREATE INDEX CONCURRENTLY without IF NOT EXISTS fails when rerun after a "
-                 "partial failure; write CREATE INDEX CONCURRENTLY IF NOT EXISTS");
-        }
-      } else if (are_words(tokens, 0, {"drop", "index", "concurrently"}) &&
-                 !are_words(tokens, 3, {"if", "exists"})) {
+  void check_outside_transaction(const ParsedStatement& statement, const ParsedStatement& outside) {
+    const json::value& tree = statement.tree;
+    if (outside_transaction(tree)) {
+      if (const auto* index = as(tree, "IndexStmt"); index && !flag(*index, "if_not_exists")) {
+        report(statement, "concurrently-alone",
+               "CREATE INDEX CONCURRENTLY without IF NOT EXISTS fails when rerun after a "
+               "partial failure; write CREATE INDEX CONCURRENTLY IF NOT EXISTS");
+      } else if (const auto* drop = as(tree, "DropStmt"); drop && !flag(*drop, "missing_ok")) {
         report(statement, "concurrently-alone",
                "DROP INDEX CONCURRENTLY without IF EXISTS fails when rerun after a partial "
                "failure; write DROP INDEX CONCURRENTLY IF EXISTS");
       }
       return;
     }
-    if (is_set(tokens)) return;
+    if (as(tree, "VariableSetStmt") != nullptr) return;  // SET and RESET
     report(statement, "concurrently-alone",
            "this migration runs outside a transaction, statement by statement, because of " +
-               upper(outside.tokens[0].value) + " on line " + std::to_string(outside.line) +
+               first_word(outside) + " on line " + std::to_string(outside.span.line) +
                "; move this statement to a migration of its own");
   }
 
-  void check_drop(const ScannedStatement& statement) {
-    DropStatement drop = read_drop(statement.tokens);
+  void check_drop(const ParsedStatement& statement, const DropStatement& drop) {
     if (expand()) {
       report(statement, "no-drop-in-expand",
-             "DROP " + upper(drop.kind) + (drop.objects.empty() ? "" : " " + joined(drop.objects)) +
+             "DROP " + drop.kind + (drop.objects.empty() ? "" : " " + joined(drop.objects)) +
                  " removes what replicas of the previous release may still use; stop using it "
                  "in one release, then drop it in a contract migration");
       return;
@@ -621,158 +411,132 @@ class MigrationLinter {
     for (const auto& object : drop.objects) require_declared(statement, object);
   }
 
-  void check_alter(const ScannedStatement& statement) {
-    const Tokens& tokens = statement.tokens;
-    if (expand()) {
-      if (has_words_at_top(tokens, 1, tokens.size(), {"rename"})) {
-        report(statement, "no-rename",
-               "RENAME breaks replicas of the previous release that use the old name; add the "
-               "new object (or column) alongside the old one, and drop the old one in a "
-               "contract migration");
-      } else if (has_words_at_top(tokens, 1, tokens.size(), {"set", "schema"})) {
-        report(statement, "no-rename",
-               "SET SCHEMA renames the object for replicas of the previous release; create it "
-               "in the new schema alongside the old one instead");
-      }
-    }
-    if (!is_word(tokens, 1, "table")) return;
-    std::size_t i = skip_words(tokens, 2, {"if", "exists"});
-    i = skip_words(tokens, i, {"only"});
-    const Name table = read_name(tokens, i);
-    if (table.text.empty()) return;
-    i = table.next;
-    if (is_punct(tokens, i, '*')) ++i;
-    for (const auto& [begin, end] : split_on_commas(tokens, i, tokens.size())) {
-      check_alter_table_action(statement, table.text, begin, end);
-    }
-  }
-
-  void check_alter_table_action(const ScannedStatement& statement, const std::string& table,
-                                std::size_t begin, std::size_t end) {
-    const Tokens& tokens = statement.tokens;
+  // ALTER TABLE (and ALTER INDEX / VIEW / TYPE ..., which PostgreSQL parses alike).
+  void check_alter_table(const ParsedStatement& statement, const json::object& alter) {
+    const std::string table = relation_name(object(alter, "relation"));
     const bool is_new = created_here(table);
-    if (is_word(tokens, begin, "add")) {
-      std::size_t i = begin + 1;
-      std::string constraint_name;
-      if (is_word(tokens, i, "constraint")) {
-        constraint_name = read_name(tokens, i + 1).text;
-        i = read_name(tokens, i + 1).next;
-      }
-      if (!constraint_name.empty() ||
-          is_word_in(tokens, i, {"check", "foreign", "primary", "unique", "exclude"})) {
-        check_add_constraint(statement, table, constraint_name, is_new, i, end);
-        return;
-      }
-      i = skip_words(tokens, i, {"column"});
-      i = skip_words(tokens, i, {"if", "not", "exists"});
-      const Name column = read_name(tokens, i);
-      if (!is_new && has_words_at_top(tokens, column.next, end, {"not", "null"}) &&
-          !has_words_at_top(tokens, column.next, end, {"default"}) &&
-          !has_words_at_top(tokens, column.next, end, {"generated"}) && expand()) {
-        report(statement, "add-column-not-null-needs-default",
-               "ADD COLUMN " + column.text +
-                   " NOT NULL without a DEFAULT makes the INSERTs of the previous release fail "
-                   "(and the ALTER itself on a table with rows); add a DEFAULT, or add the column "
-                   "nullable and enforce NOT NULL later through a validated CHECK");
-      }
-    } else if (is_word(tokens, begin, "drop")) {
-      std::size_t i = begin + 1;
-      bool constraint = false;
-      if (is_word(tokens, i, "constraint")) {
-        constraint = true;
-        ++i;
-      } else {
-        i = skip_words(tokens, i, {"column"});
-      }
-      i = skip_words(tokens, i, {"if", "exists"});
-      const std::string object = table + "." + read_name(tokens, i).text;
-      if (expand()) {
-        report(statement, "no-drop-in-expand",
-               std::string(constraint ? "DROP CONSTRAINT " : "DROP COLUMN ") + object +
-                   " removes what replicas of the previous release may still use; stop using it "
-                   "in one release, then drop it in a contract migration");
-      } else {
-        require_declared(statement, object);
-      }
-    } else if (is_word(tokens, begin, "alter") && !is_word(tokens, begin + 1, "constraint")) {
-      std::size_t i = skip_words(tokens, begin + 1, {"column"});
-      const Name column = read_name(tokens, i);
-      i = column.next;
-      const std::string object = table + "." + column.text;
-      if (is_word(tokens, i, "type") || are_words(tokens, i, {"set", "data", "type"})) {
+    for (const auto& cmd : items(alter, "cmds")) {
+      const json::object& command = fields_of(cmd);
+      const std::string_view subtype = text(command, "subtype");
+      const std::string object_name = table + "." + std::string(text(command, "name"));
+      const json::object& def = child(command, "def");
+      if (subtype == "AT_AddColumn") {
+        check_add_column(statement, table, is_new, def);
+      } else if (subtype == "AT_AddConstraint") {
+        check_add_constraint(statement, table, is_new, def);
+      } else if (subtype == "AT_DropColumn" || subtype == "AT_DropConstraint") {
+        if (expand()) {
+          report(statement, "no-drop-in-expand",
+                 std::string(subtype == "AT_DropConstraint" ? "DROP CONSTRAINT " : "DROP COLUMN ") +
+                     object_name +
+                     " removes what replicas of the previous release may still use; stop using "
+                     "it in one release, then drop it in a contract migration");
+        } else {
+          require_declared(statement, object_name);
+        }
+      } else if (subtype == "AT_AlterColumnType") {
         if (expand()) {
           report(statement, "no-column-type-change",
-                 "changing the type of " + object +
+                 "changing the type of " + object_name +
                      " rewrites the table under an exclusive lock and can break the previous "
                      "release; add a column of the new type, backfill it, and switch over");
         }
-      } else if (are_words(tokens, i, {"set", "not", "null"})) {
+      } else if (subtype == "AT_SetNotNull") {
         if (!is_new && std::none_of(validated_tables_.begin(), validated_tables_.end(),
                                     [&](const std::string& t) { return same_name(t, table); })) {
           report(statement, "set-not-null-needs-validated-check",
-                 "SET NOT NULL on " + object +
-                     " scans the table under an exclusive lock; add CHECK (" + column.text +
+                 "SET NOT NULL on " + object_name +
+                     " scans the table under an exclusive lock; add CHECK (" +
+                     std::string(text(command, "name")) +
                      " IS NOT NULL) NOT VALID in an earlier migration, then VALIDATE CONSTRAINT "
                      "it earlier in this file before SET NOT NULL");
         }
-      } else if (is_word(tokens, i, "drop") &&
-                 is_word_in(tokens, i + 1, {"default", "identity", "expression"}) && expand()) {
-        report(statement, "no-drop-in-expand",
-               "DROP " + upper(tokens[i + 1].value) + " on " + object +
-                   " changes what the INSERTs of the previous release get; do it in a contract "
-                   "migration");
-      }
-    } else if (are_words(tokens, begin, {"validate", "constraint"})) {
-      const std::string constraint = read_name(tokens, begin + 2).text;
-      validated_tables_.push_back(table);
-      const std::string object = lowered(table + "." + constraint);
-      if (added_not_valid_.contains(object)) {
-        report(statement, "constraint-not-valid",
-               "VALIDATE CONSTRAINT " + constraint +
-                   " in the migration that added it NOT VALID runs in the same transaction, "
-                   "holding the ADD's lock through the whole scan; validate it in a later "
-                   "migration");
+      } else if ((subtype == "AT_ColumnDefault" && !command.contains("def")) ||
+                 subtype == "AT_DropIdentity" || subtype == "AT_DropExpression") {
+        if (expand()) {
+          const std::string what = subtype == "AT_ColumnDefault"  ? "DEFAULT"
+                                   : subtype == "AT_DropIdentity" ? "IDENTITY"
+                                                                  : "EXPRESSION";
+          report(statement, "no-drop-in-expand",
+                 "DROP " + what + " on " + object_name +
+                     " changes what the INSERTs of the previous release get; do it in a "
+                     "contract migration");
+        }
+      } else if (subtype == "AT_ValidateConstraint") {
+        validated_tables_.push_back(table);
+        if (added_not_valid_.contains(lowered(object_name))) {
+          report(statement, "constraint-not-valid",
+                 "VALIDATE CONSTRAINT " + std::string(text(command, "name")) +
+                     " in the migration that added it NOT VALID runs in the same transaction, "
+                     "holding the ADD's lock through the whole scan; validate it in a later "
+                     "migration");
+        }
       }
     }
   }
 
-  void check_add_constraint(const ScannedStatement& statement, const std::string& table,
-                            const std::string& name, bool is_new, std::size_t i, std::size_t end) {
-    const Tokens& tokens = statement.tokens;
-    const bool not_valid = has_words_at_top(tokens, i, end, {"not", "valid"});
-    if (is_word_in(tokens, i, {"foreign", "check"})) {
-      if (not_valid && !name.empty()) added_not_valid_.insert(lowered(table + "." + name));
+  void check_add_column(const ParsedStatement& statement, const std::string& table, bool is_new,
+                        const json::object& column) {
+    if (is_new) return;
+    bool not_null = false;
+    bool filled = false;  // by a DEFAULT, GENERATED ... AS IDENTITY or GENERATED ... STORED
+    std::string_view index;
+    for (const auto& constraint : items(column, "constraints")) {
+      const std::string_view type = text(fields_of(constraint), "contype");
+      not_null = not_null || type == "CONSTR_NOTNULL" || type == "CONSTR_PRIMARY";
+      filled = filled || type == "CONSTR_DEFAULT" || type == "CONSTR_IDENTITY" ||
+               type == "CONSTR_GENERATED";
+      if (type == "CONSTR_PRIMARY") index = "PRIMARY KEY";
+      if (type == "CONSTR_UNIQUE") index = "UNIQUE";
+    }
+    const std::string name(text(column, "colname"));
+    if (not_null && !filled && expand()) {
+      report(statement, "add-column-not-null-needs-default",
+             "ADD COLUMN " + name +
+                 " NOT NULL without a DEFAULT makes the INSERTs of the previous release fail "
+                 "(and the ALTER itself on a table with rows); add a DEFAULT, or add the column "
+                 "nullable and enforce NOT NULL later through a validated CHECK");
+    }
+    if (!index.empty()) {
+      report(statement, "create-index-concurrently",
+             "ADD COLUMN " + name + " " + std::string(index) + " on " + table +
+                 " builds an index while blocking writes; add the column, CREATE UNIQUE INDEX "
+                 "CONCURRENTLY in a migration of its own, then ADD CONSTRAINT ... USING INDEX");
+    }
+  }
+
+  void check_add_constraint(const ParsedStatement& statement, const std::string& table, bool is_new,
+                            const json::object& constraint) {
+    const std::string_view type = text(constraint, "contype");
+    const bool not_valid = flag(constraint, "skip_validation");
+    const std::string_view name = text(constraint, "conname");
+    if (type == "CONSTR_FOREIGN" || type == "CONSTR_CHECK") {
+      if (not_valid && !name.empty()) {
+        added_not_valid_.insert(lowered(table + "." + std::string(name)));
+      }
       if (!is_new && !not_valid) {
-        const std::string kind = is_word(tokens, i, "check") ? "CHECK" : "FOREIGN KEY";
         report(statement, "constraint-not-valid",
-               "ADD " + kind + " on " + table +
+               "ADD " + std::string(type == "CONSTR_CHECK" ? "CHECK" : "FOREIGN KEY") + " on " +
+                   table +
                    " checks every row while holding a lock that blocks writes; add it NOT VALID, "
                    "then VALIDATE CONSTRAINT in a later migration");
       }
-    } else if (is_word_in(tokens, i, {"primary", "unique", "exclude"}) && !is_new) {
-      bool using_index = false;
-      for (std::size_t k = i; k < end; ++k) {
-        if (are_words(tokens, k, {"using", "index"}) && !is_word(tokens, k + 2, "tablespace")) {
-          using_index = true;
-        }
-      }
-      if (!using_index) {
-        report(statement, "create-index-concurrently",
-               "ADD " + upper(tokens[i].value) + " on " + table +
-                   " builds an index while blocking writes; CREATE UNIQUE INDEX CONCURRENTLY in "
-                   "a migration of its own, then ADD CONSTRAINT ... USING INDEX");
-      }
+    } else if ((type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE" ||
+                type == "CONSTR_EXCLUSION") &&
+               !is_new && text(constraint, "indexname").empty()) {
+      const std::string kind = type == "CONSTR_PRIMARY"  ? "PRIMARY KEY"
+                               : type == "CONSTR_UNIQUE" ? "UNIQUE"
+                                                         : "EXCLUDE";
+      report(statement, "create-index-concurrently",
+             "ADD " + kind + " on " + table +
+                 " builds an index while blocking writes; CREATE UNIQUE INDEX CONCURRENTLY in "
+                 "a migration of its own, then ADD CONSTRAINT ... USING INDEX");
     }
   }
 
-  void check_create_index(const ScannedStatement& statement) {
-    const Tokens& tokens = statement.tokens;
-    const std::size_t index = skip_words(tokens, 1, {"unique"});
-    if (is_word(tokens, index + 1, "concurrently")) return;
-    std::size_t on = index + 1;
-    while (on < tokens.size() && !is_word(tokens, on, "on")) ++on;
-    const std::size_t i = skip_words(tokens, on + 1, {"only"});
-    const std::string table = read_name(tokens, i).text;
+  void check_create_index(const ParsedStatement& statement, const json::object& index) {
+    if (flag(index, "concurrent")) return;
+    const std::string table = relation_name(object(index, "relation"));
     if (table.empty() || created_here(table)) return;
     report(statement, "create-index-concurrently",
            "CREATE INDEX on " + table +
@@ -781,8 +545,9 @@ class MigrationLinter {
   }
 
   void read_drop_declarations() {
-    for (const auto& comment : scanned_.line_comments) {
-      std::string_view text = trimmed(comment.value);
+    for (const auto& comment : parsed_.line_comments) {
+      std::string_view text = trimmed(
+          std::string_view(file_.sql).substr(comment.begin + 2, comment.end - comment.begin - 2));
       if (!lowered(text.substr(0, 6)).starts_with("drops:")) continue;
       text = trimmed(text.substr(6));
       const std::size_t open = text.find('(');
@@ -810,7 +575,7 @@ class MigrationLinter {
     }
   }
 
-  void require_declared(const ScannedStatement& statement, const std::string& object) {
+  void require_declared(const ParsedStatement& statement, const std::string& object) {
     const DropDeclaration* late = nullptr;
     for (const auto& declaration : declarations_) {
       if (!same_name(declaration.object, object)) continue;
@@ -831,7 +596,7 @@ class MigrationLinter {
   }
 
   const MigrationFile& file_;
-  ScannedFile scanned_;
+  const ParsedSql& parsed_;
   std::vector<LintFinding> findings_;
   std::vector<std::string> created_tables_;
   std::vector<std::string> validated_tables_;
@@ -842,10 +607,12 @@ class MigrationLinter {
 }  // namespace
 
 std::vector<SqlStatement> split_statements(std::string_view sql) {
+  auto parsed = parse_sql(sql);
+  if (!parsed) return {{std::string(sql), 1}};  // run whole, PostgreSQL reports where it fails
   std::vector<SqlStatement> statements;
-  for (const auto& statement : scan(sql).statements) {
-    statements.push_back({std::string(sql.substr(statement.begin, statement.end - statement.begin)),
-                          statement.line});
+  for (const auto& statement : parsed->statements) {
+    const SqlSpan& span = statement.span;
+    statements.push_back({std::string(sql.substr(span.begin, span.end - span.begin)), span.line});
   }
   return statements;
 }
@@ -892,11 +659,21 @@ std::string to_string(const LintFinding& finding) {
 }
 
 std::vector<LintFinding> lint_migration(const MigrationFile& file) {
-  return MigrationLinter(file).run();
+  auto parsed = parse_sql(file.sql);
+  if (!parsed) {
+    const SqlSyntaxError& error = parsed.error();
+    return {{file.name, error.line, "syntax-error",
+             error.message + " (column " + std::to_string(error.column) +
+                 "); PostgreSQL cannot run this file, and no other rule is checked until it "
+                 "parses"}};
+  }
+  return MigrationLinter(file, *parsed).run();
 }
 
 bool must_run_outside_transaction(const SqlStatement& statement) {
-  return outside_transaction(significant_tokens(statement.text));
+  auto parsed = parse_sql(statement.text);
+  return parsed && std::any_of(parsed->statements.begin(), parsed->statements.end(),
+                               [](const auto& s) { return outside_transaction(s.tree); });
 }
 
 }  // namespace tenantry::db

@@ -20,10 +20,12 @@ struct SqlStatement {
   int line = 0;  // the line of the statement's first token, not of a comment above it
 };
 
-// Splits SQL into statements on ';' outside of single-quoted strings (E'..' with backslash
-// escapes too), double-quoted identifiers, dollar-quoted bodies ($$...$$, $tag$...$tag$),
-// -- line comments and /* block comments */ (nested, as PostgreSQL nests them). Empty
-// statements (";;", comments only) are dropped; a last statement without ';' is kept.
+// Splits SQL into statements where PostgreSQL's own parser (libpg_query, sql_parser.h) ends
+// them: not on a ';' in a string, quoted identifier, dollar-quoted body, comment, or
+// BEGIN ATOMIC ... END function body. Empty statements (";;", comments only) are dropped; a
+// last statement without ';' is kept. SQL the parser rejects comes back whole, as one statement
+// on line 1, so that running it makes PostgreSQL report the error where it is (lint_migration
+// reports it first).
 std::vector<SqlStatement> split_statements(std::string_view sql);
 
 struct MigrationFile {
@@ -49,16 +51,22 @@ struct LintFinding {
 // "<file>:<line>: <rule>: <message>"
 std::string to_string(const LintFinding& finding);
 
-// Lints one migration and returns every finding, ordered by line (empty = clean). SQL is
-// matched case-insensitively on tokens, so strings, quoted identifiers, dollar-quoted bodies
-// and comments never match a rule; the other side of that: statements run through EXECUTE in a
-// DO block are not checked. A table "created in this file" is one a CREATE TABLE earlier in the
-// same file created (new and empty: no replica uses it, no lock matters). Table names compare
-// case-insensitively, and a name without a schema matches the same name with one.
+// Lints one migration and returns every finding, ordered by line (empty = clean). The rules
+// are checks on the parse trees of PostgreSQL's own parser, so strings, quoted identifiers,
+// dollar-quoted bodies and comments never match a rule; the other side of that: what runs
+// inside a DO block or a function body (plpgsql, EXECUTE strings) is not checked (see
+// docs/migrations.md). A finding names the line of its statement's first token. A table
+// "created in this file" is one a CREATE TABLE [AS] earlier in the same file created (new and
+// empty: no replica uses it, no lock matters). Table names compare case-insensitively, and a
+// name without a schema matches the same name with one.
 //
+// Every phase, and alone when it applies:
+//   syntax-error           the file does not parse: the parser's message, on the line and column
+//                          where it stopped; no other rule is checked.
 // Expand migrations only (what contract migrations are for):
-//   no-drop-in-expand      DROP <anything>; ALTER TABLE ... DROP [COLUMN] / DROP CONSTRAINT;
-//                          ALTER COLUMN ... DROP DEFAULT / DROP IDENTITY / DROP EXPRESSION.
+//   no-drop-in-expand      DROP <anything>; ALTER TABLE ... DROP [COLUMN] / DROP CONSTRAINT
+//                          (ALTER TYPE ... DROP ATTRIBUTE too); ALTER COLUMN ... DROP DEFAULT /
+//                          DROP IDENTITY / DROP EXPRESSION.
 //                          (DROP NOT NULL is allowed: relaxing a column is an expand step.)
 //   no-rename              ALTER ... RENAME (tables, columns, constraints, indexes, any object)
 //                          and ALTER ... SET SCHEMA, which renames as far as queries go.
@@ -77,14 +85,17 @@ std::string to_string(const LintFinding& finding);
 //                          CREATE [UNIQUE] INDEX without CONCURRENTLY on a table not created in
 //                          this file; also ALTER TABLE ... ADD PRIMARY KEY / UNIQUE / EXCLUDE
 //                          on such a table unless it is USING INDEX (build the index
-//                          concurrently first).
+//                          concurrently first), and ADD COLUMN ... PRIMARY KEY / UNIQUE.
 //   constraint-not-valid   ALTER TABLE t ADD [CONSTRAINT x] FOREIGN KEY / CHECK without NOT
 //                          VALID, t not created in this file (inline in CREATE TABLE is fine);
 //                          and VALIDATE CONSTRAINT x in the same file that added x NOT VALID
 //                          (one transaction: the ADD's lock is held through the validation).
-//   lock-timeout-required  no SET [SESSION|LOCAL] lock_timeout (to anything but 0 / DEFAULT)
-//                          before the first DDL statement (CREATE, ALTER, DROP, TRUNCATE,
-//                          COMMENT, GRANT, REVOKE, REINDEX, CLUSTER, VACUUM, REFRESH, LOCK, DO).
+//   lock-timeout-required  no SET [SESSION|LOCAL] lock_timeout (to anything but DEFAULT or 0 in
+//                          any unit) before the first DDL statement: any statement but a query
+//                          or DML (SELECT, INSERT, UPDATE, DELETE, MERGE, COPY, CALL, EXPLAIN),
+//                          SET / RESET / SHOW, transaction control and session housekeeping
+//                          (PREPARE, EXECUTE, LISTEN, NOTIFY, DISCARD, cursors ...); so CREATE,
+//                          ALTER, DROP, GRANT, COMMENT, DO, ANALYZE and any kind not listed.
 //                          In a migration run outside a transaction, SET LOCAL does not count
 //                          (it would not last beyond its own statement).
 //   concurrently-alone     in a migration with a statement that must_run_outside_transaction,
@@ -96,7 +107,8 @@ std::string to_string(const LintFinding& finding);
 // Contract migrations only:
 //   contract-drop-undeclared
 //                          a dropped object (DROP <kind> x -> "x"; DROP TRIGGER/POLICY/RULE x ON t
-//                          -> "t.x"; ALTER TABLE t DROP [COLUMN] c / DROP CONSTRAINT c -> "t.c")
+//                          -> "t.x"; ALTER TABLE t DROP [COLUMN] c / DROP CONSTRAINT c -> "t.c";
+//                          DROP ROLE / OWNED BY r -> "r"; DROP FUNCTION f(int) -> "f")
 //                          that no line comment `-- drops: <object> (unused since NNNN)` of the
 //                          file (conventionally its header) names with NNNN lower than this
 //                          migration's version; also a malformed `-- drops:` line.

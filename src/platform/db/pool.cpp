@@ -60,7 +60,7 @@ struct Pool::Shard : std::enable_shared_from_this<Shard> {
     std::unique_ptr<Connection> connection;  // handed over by release(), if any
   };
 
-  Shard(const PoolConfig& config, asio::io_context& context, metrics::DbPoolMetrics& metrics,
+  Shard(const PoolConfig& config, asio::io_context& context, db::PoolMetrics& metrics,
         std::size_t min_size, std::size_t max_size, std::size_t max_waiters)
       : config(config),
         context(context),
@@ -218,7 +218,7 @@ struct Pool::Shard : std::enable_shared_from_this<Shard> {
 
   const PoolConfig config;
   asio::io_context& context;
-  metrics::DbPoolMetrics& metrics;
+  db::PoolMetrics& metrics;
   std::size_t min_size;
   std::size_t max_size;
   std::size_t max_waiters;
@@ -252,8 +252,7 @@ asio::awaitable<void> maintain_shard(std::weak_ptr<Pool::Shard> weak, millisecon
 
 }  // namespace
 
-Pool::Pool(PoolConfig config, std::span<asio::io_context* const> contexts,
-           metrics::DbPoolMetrics& metrics)
+Pool::Pool(PoolConfig config, std::span<asio::io_context* const> contexts, db::PoolMetrics& metrics)
     : config_(std::move(config)) {
   if (contexts.empty()) throw std::invalid_argument("Pool: no io_context");
   auto n = contexts.size();

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "platform/db/connection.h"
-#include "platform/metrics/metrics.h"
+#include "platform/db/metrics.h"
 
 namespace boost::asio {
 class io_context;
@@ -54,7 +54,7 @@ class Pool {
   // One shard per context; acquire() must run on one of them. The metrics
   // object must outlive the pool.
   Pool(PoolConfig config, std::span<boost::asio::io_context* const> contexts,
-       metrics::DbPoolMetrics& metrics);
+       db::PoolMetrics& metrics);
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;

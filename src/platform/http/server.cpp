@@ -216,7 +216,7 @@ struct Server::Impl {
   const Router& router;
   const Router& admin_router;
   base::Logger& logger;
-  metrics::HttpMetrics& metrics;
+  HttpMetrics& metrics;
 
   std::vector<std::unique_ptr<Worker>> workers;
   unsigned short port = 0;
@@ -232,7 +232,7 @@ struct Server::Impl {
   std::optional<asio::signal_set> signals;
   std::vector<ProxyNetwork> trusted_proxies;
 
-  Impl(ServerConfig c, const Router& r, const Router& a, base::Logger& l, metrics::HttpMetrics& m)
+  Impl(ServerConfig c, const Router& r, const Router& a, base::Logger& l, HttpMetrics& m)
       : config(std::move(c)), router(r), admin_router(a), logger(l), metrics(m) {
     for (const auto& cidr : config.trusted_proxies) {
       auto network = parse_network(cidr);
@@ -602,7 +602,7 @@ struct Server::Impl {
 };
 
 Server::Server(ServerConfig config, const Router& router, const Router& admin_router,
-               base::Logger& logger, metrics::HttpMetrics& metrics)
+               base::Logger& logger, HttpMetrics& metrics)
     : impl_(std::make_unique<Impl>(std::move(config), router, admin_router, logger, metrics)) {}
 
 Server::~Server() = default;

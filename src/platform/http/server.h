@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "platform/base/log.h"
+#include "platform/http/metrics.h"
 #include "platform/http/router.h"
-#include "platform/metrics/metrics.h"
 
 namespace boost::asio {
 class io_context;
@@ -58,7 +58,7 @@ struct ServerConfig {
 class Server {
  public:
   Server(ServerConfig config, const Router& router, const Router& admin_router,
-         base::Logger& logger, metrics::HttpMetrics& metrics);
+         base::Logger& logger, HttpMetrics& metrics);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

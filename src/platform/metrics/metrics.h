@@ -1,6 +1,8 @@
-// The replica's metrics, in one place: declared here, exposed in Prometheus
-// text format on the admin listener. Labels never carry tenant or user ids:
-// routes are templates ("/v1/projects/{id}"), never raw paths.
+// The metrics mechanism: declarations, the registry and its Prometheus text
+// exposition on the admin listener. Each module declares its own metrics in
+// one list in its folder (platform/http/metrics.h, ...). Labels never carry
+// tenant or user ids: routes are templates ("/v1/projects/{id}"), never raw
+// paths.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -9,114 +11,73 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include <atomic>
+#include <functional>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace tenantry::metrics {
 
-class HttpMetrics {
- public:
-  explicit HttpMetrics(prometheus::Registry& registry);
+// A metric, declared once in its module's list (Envoy's stats macros are
+// the model): name, type, labels and help. Modules build their families
+// from these declarations at start-up; docs/metrics.md is generated from
+// the lists.
+enum class MetricType { kCounter, kGauge, kHistogram };
 
-  // `route` must be a route template or a fixed word such as "unmatched".
-  void observe(std::string_view method, std::string_view route, unsigned status, double seconds);
-  // Requests refused before reaching a handler, by reason (overload,
-  // header_too_large, body_too_large, timeout, bad_request).
-  void rejected(std::string_view reason);
-
-  // Requests being handled now. A plain atomic (the server's admission
-  // counter too), copied into its gauge only when scraped.
-  std::atomic<long> in_flight{0};
-  prometheus::Gauge& connections;
-  prometheus::Gauge& draining;
-
- private:
-  struct Series {
-    prometheus::Histogram* duration;
-    prometheus::Counter* total;
-  };
-  friend class Metrics;
-  prometheus::Gauge& in_flight_gauge_;
-  Series& series(std::string_view method, std::string_view route, unsigned status);
-
-  prometheus::Family<prometheus::Histogram>& duration_;
-  prometheus::Family<prometheus::Counter>& total_;
-  prometheus::Family<prometheus::Counter>& rejected_;
-  std::shared_mutex mutex_;
-  std::unordered_map<std::string, Series> series_;
+struct MetricDeclaration {
+  std::string_view name;
+  MetricType type;
+  std::string_view labels;  // comma-separated names; their values are bounded
+  std::string_view help;
 };
 
-// One PostgreSQL pool's metrics, labelled pool="primary" or "read". Several
-// pools share the families (the registry merges same-name registrations).
-class DbPoolMetrics {
- public:
-  DbPoolMetrics(prometheus::Registry& registry, const std::string& pool);
-
-  // Connections by state; waiters for a connection.
-  prometheus::Gauge& idle;
-  prometheus::Gauge& in_use;
-  prometheus::Gauge& connecting;
-  prometheus::Gauge& waiters;
-  prometheus::Histogram& acquire_seconds;  // waiting for a connection (and opening it)
-  prometheus::Histogram& query_seconds;    // one round trip of statements
-  // Errors by class ("pool_timeout", "constraint", ... see db::error_class).
-  void error(std::string_view error_class);
-
- private:
-  prometheus::Family<prometheus::Counter>& errors_;
-  std::string pool_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, prometheus::Counter*> error_series_;
+struct MetricGroup {
+  std::string_view title;
+  std::span<const MetricDeclaration> metrics;
 };
 
-// One Redis concern's metrics (label concern="cache", "ratelimit", ...).
-class RedisMetrics {
- public:
-  RedisMetrics(prometheus::Registry& registry, const std::string& concern);
+// The latency buckets of every duration histogram, in seconds.
+extern const prometheus::Histogram::BucketBoundaries kLatencyBuckets;
 
-  prometheus::Histogram& command_seconds;
-  prometheus::Gauge& breaker_state;      // 0 closed, 1 half-open, 2 open
-  prometheus::Gauge& used_memory_bytes;  // from INFO memory, refreshed at each scrape
-  prometheus::Gauge& maxmemory_bytes;
-  // Failed commands by kind ("unavailable", "timeout", "connection").
-  void error(std::string_view kind);
+prometheus::Family<prometheus::Counter>& counter_family(prometheus::Registry& registry,
+                                                        const MetricDeclaration& metric);
+prometheus::Family<prometheus::Gauge>& gauge_family(prometheus::Registry& registry,
+                                                    const MetricDeclaration& metric);
+prometheus::Family<prometheus::Histogram>& histogram_family(prometheus::Registry& registry,
+                                                            const MetricDeclaration& metric);
 
- private:
-  prometheus::Family<prometheus::Counter>& errors_;
-  std::string concern_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, prometheus::Counter*> error_series_;
+// The metrics of every process, whatever it runs.
+inline constexpr MetricDeclaration kBuildInfo{"tenantry_build_info", MetricType::kGauge,
+                                              "version,component",
+                                              "Build of the running binary; always 1"};
+inline constexpr MetricDeclaration kProcessMetrics[] = {
+    kBuildInfo,
+    {"process_cpu_seconds_total", MetricType::kCounter, "", "User and system CPU time spent"},
+    {"process_resident_memory_bytes", MetricType::kGauge, "", "Resident memory size"},
+    {"process_start_time_seconds", MetricType::kGauge, "", "Start time since the Unix epoch"},
 };
 
-// Password hashing (argon2id on its own pool): work done, and work refused
-// because the queue, or a source's share of it, was full (answered 503).
-struct PasswordHashMetrics {
-  explicit PasswordHashMetrics(prometheus::Registry& registry);
-  prometheus::Counter& runs;
-  prometheus::Counter& refused;
-};
+// The reference table of docs/metrics.md.
+std::string metrics_markdown(std::span<const MetricGroup> groups);
 
+// The registry a process's modules register in, and its exposition.
 class Metrics {
  public:
-  explicit Metrics(std::string_view version);
+  explicit Metrics(std::string_view version, std::string_view component = "api");
 
   prometheus::Registry& registry() { return *registry_; }
-  HttpMetrics& http() { return http_; }
+  // Runs before each exposition (a gauge copied from an atomic); `refresh`
+  // must outlive this object.
+  void before_expose(std::function<void()> refresh);
   // Everything in the registry plus process CPU, memory and start time.
   std::string expose();
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  HttpMetrics http_;
+  std::vector<std::function<void()>> refreshes_;
   double start_time_seconds_;
 };
-
-// Collapses a method outside the standard set to "OTHER" (bounded labels).
-std::string_view method_label(std::string_view method);
 
 }  // namespace tenantry::metrics

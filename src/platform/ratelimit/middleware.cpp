@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "platform/http/problem.h"
+#include "platform/ratelimit/metrics.h"
 
 namespace tenantry::ratelimit {
 
@@ -46,10 +47,7 @@ void Verdict::annotate(http::Response& response) const {
 Enforcer::Enforcer(RateLimiter& limiter, std::vector<std::string> policies,
                    prometheus::Registry& registry, base::Logger& logger)
     : limiter_(limiter), logger_(logger) {
-  auto& family = prometheus::BuildCounter()
-                     .Name("tenantry_ratelimit_decisions_total")
-                     .Help("Rate-limit decisions by policy and result")
-                     .Register(registry);
+  auto& family = metrics::counter_family(registry, kDecisions);
   for (auto& name : policies) counters_.push_back(std::make_unique<Counters>(family, name));
 }
 

@@ -210,7 +210,7 @@ struct Client::Shard {
 };
 
 Client::Client(ClientConfig config, std::span<asio::io_context* const> contexts,
-               base::Logger& logger, metrics::RedisMetrics* metrics)
+               base::Logger& logger, redis::ClientMetrics* metrics)
     : config_(std::move(config)),
       logger_(logger),
       metrics_(metrics),

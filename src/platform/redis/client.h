@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "platform/base/log.h"
-#include "platform/metrics/metrics.h"
 #include "platform/redis/breaker.h"
 #include "platform/redis/endpoint.h"
+#include "platform/redis/metrics.h"
 
 struct redisReply;
 namespace boost::asio {
@@ -84,7 +84,7 @@ class Client {
   // One connection per context; command() must run on one of them.
   // `metrics` may be null (tests, benchmarks); it must outlive the client.
   Client(ClientConfig config, std::span<boost::asio::io_context* const> contexts,
-         base::Logger& logger, metrics::RedisMetrics* metrics = nullptr);
+         base::Logger& logger, redis::ClientMetrics* metrics = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -103,7 +103,7 @@ class Client {
  private:
   ClientConfig config_;
   base::Logger& logger_;
-  metrics::RedisMetrics* metrics_;
+  redis::ClientMetrics* metrics_;
   CircuitBreaker breaker_;
   std::shared_ptr<boost::asio::ssl::context> tls_;  // rediss:// only
   std::vector<std::shared_ptr<Shard>> shards_;

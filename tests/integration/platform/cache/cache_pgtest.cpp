@@ -153,12 +153,12 @@ class CacheTest : public ::testing::Test {
   asio::io_context context2_;
   asio::io_context* contexts_[2] = {&context_, &context2_};
   prometheus::Registry registry_;
-  metrics::DbPoolMetrics app_metrics_{registry_, "primary"};
-  metrics::DbPoolMetrics system_metrics_{registry_, "system"};
+  db::PoolMetrics app_metrics_{registry_, "primary"};
+  db::PoolMetrics system_metrics_{registry_, "system"};
   db::Pool app_{pool_config(pg_.url()), contexts_, app_metrics_};
   db::Pool system_{pool_config(pg_.system_url()), std::span(contexts_, 1), system_metrics_};
   db::Database database_{app_};
-  metrics::DbPoolMetrics platform_metrics_{registry_, "platform"};
+  db::PoolMetrics platform_metrics_{registry_, "platform"};
   db::Pool platform_{pool_config(pg_.platform_url()), contexts_, platform_metrics_};
   db::Database platform_database_{platform_};
   base::Logger logger_{"test", base::LogLevel::kError, std::tmpfile()};

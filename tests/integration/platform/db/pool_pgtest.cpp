@@ -108,7 +108,7 @@ class PoolTest : public ::testing::Test {
   asio::io_context context_;
   asio::io_context* contexts_[1] = {&context_};
   prometheus::Registry registry_;
-  metrics::DbPoolMetrics metrics_{registry_, "primary"};
+  db::PoolMetrics metrics_{registry_, "primary"};
 };
 
 TEST_F(PoolTest, AnExhaustedPoolFailsAfterTheAcquireTimeout) {

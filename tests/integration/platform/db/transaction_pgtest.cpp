@@ -100,8 +100,8 @@ class TransactionTest : public ::testing::Test {
   asio::io_context context_;
   asio::io_context* contexts_[1] = {&context_};
   prometheus::Registry registry_;
-  metrics::DbPoolMetrics app_metrics_{registry_, "primary"};
-  metrics::DbPoolMetrics system_metrics_{registry_, "system"};
+  db::PoolMetrics app_metrics_{registry_, "primary"};
+  db::PoolMetrics system_metrics_{registry_, "system"};
   // Size 1: every transaction of the test reuses the same connection.
   db::Pool app_{pool_config(pg_.url(), 1), contexts_, app_metrics_};
   db::Pool system_{pool_config(pg_.system_url(), 1), contexts_, system_metrics_};
@@ -270,7 +270,7 @@ TEST_F(TransactionTest, TheSystemTransactionSeesEveryTenant) {
 TEST_F(TransactionTest, ReadsGoToTheReadPoolWhenThereIsOne) {
   auto config = pool_config(pg_.url(), 1);
   config.connection.application_name = "tenantry-read";
-  metrics::DbPoolMetrics read_metrics(registry_, "read");
+  db::PoolMetrics read_metrics(registry_, "read");
   db::Pool read(config, contexts_, read_metrics);
   db::Database database(app_, &read);
   auto name = [&](Access access) {

@@ -10,6 +10,8 @@
 namespace tenantry::db {
 namespace {
 
+using namespace std::string_literals;
+
 MigrationFile migration(const std::string& name, const std::string& sql) {
   std::string error;
   auto file = parse_migration_name(name, sql, error);
@@ -117,6 +119,30 @@ TEST(SplitStatements, IgnoresSemicolonsInCommentsAndLeavesOutLeadingComments) {
   EXPECT_EQ(statements[0].text, "CREATE TABLE t ( -- inline; comment\n  id int /* ; */\n)");
   EXPECT_EQ(statements[1].line, 7);
   EXPECT_EQ(statements[1].text, "SELECT 1");
+}
+
+TEST(SplitStatements, KeepsASqlStandardFunctionBodyWhole) {
+  // BEGIN ATOMIC ... END holds ';' outside any string: only the grammar knows where it ends.
+  auto statements = split_statements(
+      "CREATE FUNCTION one() RETURNS int LANGUAGE sql\n"
+      "BEGIN ATOMIC\n"
+      "  SELECT 1;\n"
+      "  SELECT 1;\n"
+      "END;\n"
+      "SELECT one();");
+  ASSERT_EQ(statements.size(), 2u);
+  EXPECT_TRUE(statements[0].text.ends_with("SELECT 1;\nEND"));
+  EXPECT_EQ(statements[1].text, "SELECT one()");
+  EXPECT_EQ(statements[1].line, 6);
+}
+
+TEST(SplitStatements, ReturnsSqlThatDoesNotParseWhole) {
+  // Run as one, it makes PostgreSQL report the error at its place in the file.
+  const std::string sql = "SELECT 1;\nSELEC 2;\nSELECT 3;";
+  auto statements = split_statements(sql);
+  ASSERT_EQ(statements.size(), 1u);
+  EXPECT_EQ(statements[0].text, sql);
+  EXPECT_EQ(statements[0].line, 1);
 }
 
 // --- parse_migration_name ----------------------------------------------------------------------
@@ -238,6 +264,8 @@ TEST(LintMigration, NoDropInExpand) {
               "no-drop-in-expand", 2);
   expect_only(lint_expand("SET lock_timeout = '5s';\nALTER TABLE tasks ALTER status DROP DEFAULT;"),
               "no-drop-in-expand", 2);
+  expect_only(lint_expand("SET lock_timeout = '5s';\nALTER TYPE address DROP ATTRIBUTE zip;"),
+              "no-drop-in-expand", 2);
   // Passing: the word in a string, a comment or an identifier, and relaxing NOT NULL.
   expect_clean(
       lint_expand("SET lock_timeout = '5s';\n"
@@ -324,10 +352,14 @@ TEST(LintMigration, CreateIndexConcurrently) {
               "create-index-concurrently", 2);
   expect_only(lint_expand("SET lock_timeout = '5s';\n"
                           "CREATE TABLE labels (id uuid PRIMARY KEY);\n"
-                          "CREATE UNIQUE INDEX IF NOT EXISTS ON ONLY public.tasks (title);"),
+                          "CREATE UNIQUE INDEX IF NOT EXISTS tasks_title ON ONLY public.tasks "
+                          "(title);"),
               "create-index-concurrently", 3);
   expect_only(lint_expand("SET lock_timeout = '5s';\n"
                           "ALTER TABLE tasks ADD CONSTRAINT tasks_title UNIQUE (title);"),
+              "create-index-concurrently", 2);
+  expect_only(lint_expand("SET lock_timeout = '5s';\n"
+                          "ALTER TABLE tasks ADD COLUMN code text UNIQUE;"),
               "create-index-concurrently", 2);
   expect_clean(
       lint_expand("SET lock_timeout = '5s';\n"
@@ -378,6 +410,10 @@ TEST(LintMigration, LockTimeoutRequired) {
   expect_clean(lint_expand("SET LOCAL lock_timeout TO '2s';\nCREATE TABLE labels (id uuid);"));
   expect_clean(lint_expand("set session LOCK_TIMEOUT = 5000;\nCREATE TABLE labels (id uuid);"));
   expect_clean(lint_expand("UPDATE tasks SET status = 'open' WHERE status IS NULL;"));
+  // 0 in any unit turns the timeout off; a statement kind nobody listed counts as DDL.
+  expect_only(lint_expand("SET lock_timeout = '0min';\nCREATE TABLE labels (id uuid);"),
+              "lock-timeout-required", 2);
+  expect_only(lint_expand("SELECT 1;\nANALYZE tasks;"), "lock-timeout-required", 2);
 }
 
 TEST(LintMigration, ConcurrentlyAlone) {
@@ -418,6 +454,11 @@ TEST(LintMigration, NoTransactionControl) {
   EXPECT_EQ(findings[1].line, 4);
   EXPECT_EQ(findings[1].rule, "no-transaction-control");
   expect_clean(lint_expand("SET lock_timeout = '5s';\nDO $$ BEGIN PERFORM 1; END $$;"));
+  // The END of a SQL-standard function body ends the body, not a transaction.
+  expect_clean(
+      lint_expand("SET lock_timeout = '5s';\n"
+                  "CREATE FUNCTION one() RETURNS int LANGUAGE sql\n"
+                  "BEGIN ATOMIC\n  SELECT 1;\nEND;"));
 }
 
 // --- Contract rules ----------------------------------------------------------------------------
@@ -467,11 +508,47 @@ TEST(LintMigration, ContractDropUndeclared) {
   EXPECT_EQ(findings[0].line, 1);
   EXPECT_EQ(findings[1].rule, "contract-drop-undeclared");
   EXPECT_EQ(findings[1].line, 3);
+  // DROP ROLE / OWNED BY name the roles they drop.
+  expect_only(lint_contract("-- drops: old_role (unused since 0003)\n"
+                            "SET lock_timeout = '5s';\n"
+                            "DROP OWNED BY old_role;\n"
+                            "DROP ROLE old_role, other_role;"),
+              "contract-drop-undeclared", 4);
   // A declaration inside a string is not one.
   expect_only(lint_contract("SET lock_timeout = '5s';\n"
                             "SELECT '\n-- drops: old_table (unused since 0003)\n';\n"
                             "DROP TABLE old_table;"),
               "contract-drop-undeclared", 5);
+}
+
+// --- SQL that does not parse -------------------------------------------------------------------
+
+TEST(LintMigration, SqlThatDoesNotParseIsOneFindingWithTheParsersMessageAndPlace) {
+  auto findings = lint_expand(
+      "SET lock_timeout = '5s';\n"
+      "DROP TABLE old_things;\n"
+      "-- the next statement is missing its table name\n"
+      "CREATE INDEX i ON (a);\n");
+  expect_only(findings, "syntax-error", 4);
+  EXPECT_EQ(to_string(findings[0])
+                .rfind("0005_expand_change.sql:4: syntax-error: syntax error "
+                       "at or near \"(\" (column 19)",
+                       0),
+            0u)
+      << describe(findings);
+  // An unterminated string, and a column counted in characters, not bytes.
+  findings = lint_expand("SET lock_timeout = '5s';\nCOMMENT ON TABLE t IS 'ünterminated;\n");
+  expect_only(findings, "syntax-error", 2);
+  EXPECT_NE(findings[0].message.find("unterminated quoted string"), std::string::npos)
+      << describe(findings);
+  EXPECT_NE(findings[0].message.find("(column 23)"), std::string::npos) << describe(findings);
+  findings = lint_expand("SET lock_timeout = 'é';\nSELECT ü FROM;");
+  expect_only(findings, "syntax-error", 2);
+  EXPECT_NE(findings[0].message.find("(column 14)"), std::string::npos) << describe(findings);
+  // libpg_query reads a C string: a NUL is reported, not silently cut off.
+  findings = lint_expand("SET lock_timeout = '5s';\nDROP TABLE x;\0\nDROP TABLE y;"s);
+  expect_only(findings, "syntax-error", 2);
+  EXPECT_NE(findings[0].message.find("NUL"), std::string::npos) << describe(findings);
 }
 
 TEST(LintMigration, FindingsNameTheFile) {

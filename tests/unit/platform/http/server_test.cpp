@@ -56,7 +56,7 @@ class ServerTest : public ::testing::Test {
       throw std::runtime_error("handler bug");
       co_return Response{};
     });
-    server_ = std::make_unique<Server>(config, router_, admin_router_, logger_, metrics_.http());
+    server_ = std::make_unique<Server>(config, router_, admin_router_, logger_, http_metrics_);
     server_->bind();
     port_ = server_->port();
     run_ = std::async(std::launch::async, [this] { return server_->run(); });
@@ -83,7 +83,7 @@ class ServerTest : public ::testing::Test {
     return testing::wait_until([&] { return log().find(text) != std::string::npos; }, 5s);
   }
 
-  long in_flight() { return metrics_.http().in_flight.load(); }
+  long in_flight() { return http_metrics_.in_flight.load(); }
 
   struct TempFile {
     std::FILE* file = std::tmpfile();
@@ -92,6 +92,7 @@ class ServerTest : public ::testing::Test {
   std::FILE* log_file_ = log_storage_.file;
   base::Logger logger_{"test", base::LogLevel::kDebug, log_file_};
   metrics::Metrics metrics_{"test"};
+  HttpMetrics http_metrics_{metrics_};
   Router router_;
   Router admin_router_;
   std::unique_ptr<Server> server_;
@@ -256,7 +257,7 @@ TEST_F(ServerTest, ASecondServerOnTheSamePortFailsToStart) {
   start();
   ServerConfig config = quick();
   config.port = port_;
-  Server second(config, router_, admin_router_, logger_, metrics_.http());
+  Server second(config, router_, admin_router_, logger_, http_metrics_);
   try {
     second.bind();
     FAIL() << "a second server bound the same port";
@@ -531,7 +532,7 @@ TEST_F(ServerTest, DrainClosesIdleKeepAliveConnections) {
     return raw_exchange(port_, "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n", 20s);
   });
   ASSERT_TRUE(testing::wait_until(
-      [this] { return metrics_.http().connections.Value() >= 1 && in_flight() == 0; }, 5s));
+      [this] { return http_metrics_.connections.Value() >= 1 && in_flight() == 0; }, 5s));
   server_->shutdown();
   auto closed = closer.get();
   EXPECT_EQ(closed.rfind("HTTP/1.1 200", 0), 0u);

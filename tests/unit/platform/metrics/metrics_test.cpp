@@ -5,14 +5,17 @@
 
 #include <regex>
 
+#include "platform/http/metrics.h"
+
 namespace tenantry::metrics {
 namespace {
 
 TEST(Metrics, ExposesRequestHistogramByRouteTemplateAndStatusClass) {
   Metrics metrics("1.2.3");
-  metrics.http().observe("GET", "/v1/projects/{id}", 200, 0.003);
-  metrics.http().observe("GET", "/v1/projects/{id}", 204, 0.2);
-  metrics.http().observe("BREW", "unmatched", 404, 0.0001);
+  http::HttpMetrics http(metrics);
+  http.observe("GET", "/v1/projects/{id}", 200, 0.003);
+  http.observe("GET", "/v1/projects/{id}", 204, 0.2);
+  http.observe("BREW", "unmatched", 404, 0.0001);
   auto text = metrics.expose();
 
   EXPECT_NE(text.find("# TYPE tenantry_http_request_duration_seconds histogram"),
@@ -45,8 +48,9 @@ TEST(Metrics, ExposesProcessMetrics) {
 
 TEST(Metrics, EveryLineIsValidExpositionFormat) {
   Metrics metrics("x");
-  metrics.http().observe("GET", "/livez", 200, 0.001);
-  metrics.http().rejected("overload");
+  http::HttpMetrics http(metrics);
+  http.observe("GET", "/livez", 200, 0.001);
+  http.rejected("overload");
   auto text = metrics.expose();
   std::regex comment("^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$");
   std::regex sample(
@@ -67,9 +71,21 @@ TEST(Metrics, EveryLineIsValidExpositionFormat) {
 }
 
 TEST(Metrics, MethodLabelIsBounded) {
-  EXPECT_EQ(method_label("GET"), "GET");
-  EXPECT_EQ(method_label("PATCH"), "PATCH");
-  EXPECT_EQ(method_label("X-ATTACK-VECTOR"), "OTHER");
+  EXPECT_EQ(http::method_label("GET"), "GET");
+  EXPECT_EQ(http::method_label("PATCH"), "PATCH");
+  EXPECT_EQ(http::method_label("X-ATTACK-VECTOR"), "OTHER");
+}
+
+TEST(Metrics, TheReferenceTableComesFromTheDeclarations) {
+  constexpr MetricDeclaration kList[] = {
+      {"tenantry_x_total", MetricType::kCounter, "pool,class", "Things by pool and class"},
+      {"tenantry_y", MetricType::kGauge, "", "One value"},
+  };
+  MetricGroup groups[] = {{"X", kList}};
+  EXPECT_EQ(metrics_markdown(groups),
+            "| metric | type | labels | meaning |\n|---|---|---|---|\n| **X** | | | |\n"
+            "| `tenantry_x_total` | counter | `pool`, `class` | Things by pool and class |\n"
+            "| `tenantry_y` | gauge |  | One value |\n");
 }
 
 }  // namespace
