@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # E2E: the ./tenantry commands themselves. Rerunning `up` changes nothing;
-# `status` reports health; a deploy whose new replica never becomes ready
-# stops with a message, keeps that replica out of rotation and the others
-# serving, and the next good deploy recovers; `down` stops everything and
-# keeps the data; `up` brings it back. PostgreSQL refuses every role that
-# comes without its password.
+# `status` reports health; a variable of the project's prefixes that nothing
+# reads gets a warning naming the right one (exit 2 with
+# TENANTRY_STRICT_CONFIG=1); a deploy of a binary that cannot list its
+# settings touches no replica; a deploy whose new replica never becomes
+# ready rolls that replica back to the release it ran, puts it back in
+# rotation and stops with a message, and the next good deploy goes through;
+# `down` stops everything and keeps the data; `up` brings it back, reading a
+# cluster.env written with the old port names. PostgreSQL refuses every
+# role that comes without its password.
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_up 3
@@ -43,24 +47,47 @@ before=$(pids)
 tenantry up >/dev/null || fail "a second ./tenantry up failed"
 [ "$(pids)" = "$before" ] || fail "a second up restarted replicas: $before -> $(pids)"
 
-log "each replica listens on its own port, not on the script's TENANTRY_HTTP_PORT"
+log "each replica listens on its own port, not on the environment's TENANTRY_HTTP_PORT"
 [ "$(http_code "http://127.0.0.1:$(api_port 1)/livez")" = 200 ] || fail "api-1 is not on $(api_port 1)"
+rc=0
+out=$(TENANTRY_HTTP_PORT=1 TENANTRY_LB_HTTPS_PROT=1 "$TENANTRY" status 2>&1) || rc=$?
+sed 's/^/    status| /' <<<"$out"
+[ "$rc" = 2 ] || fail "status with variables nothing reads exited $rc under TENANTRY_STRICT_CONFIG=1, not 2"
+grep -q 'TENANTRY_HTTP_PORT is .*TENANTRY_LB_HTTP_PORT' <<<"$out" || fail "no warning that TENANTRY_HTTP_PORT is now TENANTRY_LB_HTTP_PORT"
+grep -q 'TENANTRY_LB_HTTPS_PROT .*did you mean TENANTRY_LB_HTTPS_PORT' <<<"$out" || fail "the warning does not name the closest setting"
+out=$(TENANTRY_STRICT_CONFIG=0 TENANTRY_LB_HTTPS_PROT=1 "$TENANTRY" status 2>&1) || fail "status failed with an unknown variable without TENANTRY_STRICT_CONFIG: $out"
+grep -q 'did you mean TENANTRY_LB_HTTPS_PORT' <<<"$out" || fail "without TENANTRY_STRICT_CONFIG, no warning: $out"
 
-log "a deploy whose new replica never becomes ready"
 good_release=$(readlink "$TENANTRY_VAR/current")
 broken=$(mktemp -d "$TENANTRY_VAR/broken-build.XXXXXX")
 mkdir -p "$broken/bin"
-printf '#!/bin/sh\necho "tenantry-api: broken build for the e2e test" >&2\nexit 3\n' >"$broken/bin/tenantry-api"
-chmod +x "$broken/bin/tenantry-api"
 ln -s "$TENANTRY_BUILD_DIR/bin/tenantry-migrate" "$broken/bin/tenantry-migrate" # the schema is fine
 ln -s "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$broken/bin/tenantryctl"
+
+log "a deploy of a binary that cannot list its settings touches no replica"
+before=$(pids)
+printf '#!/bin/sh\necho "tenantry-api: broken build for the e2e test" >&2\nexit 3\n' >"$broken/bin/tenantry-api"
+chmod +x "$broken/bin/tenantry-api"
+out=$(TENANTRY_BUILD_DIR=$broken "$TENANTRY" deploy 2>&1) && fail "deploying a binary without --settings succeeded: $out"
+sed 's/^/    deploy| /' <<<"$out"
+grep -q -- '--settings' <<<"$out" || fail "the refused deploy did not say why"
+[ "$(pids)" = "$before" ] || fail "the refused deploy restarted replicas: $before -> $(pids)"
+[ "$(readlink "$TENANTRY_VAR/current")" = "$good_release" ] || fail "the refused deploy changed current"
+
+log "a deploy whose new replica never becomes ready: that replica is rolled back"
+# It lists the settings of the real binary, and never starts.
+printf '#!/bin/sh\n[ "$1" = --settings ] && exec %s --settings\necho "tenantry-api: broken build for the e2e test" >&2\nexit 3\n' \
+  "$TENANTRY_BUILD_DIR/bin/tenantry-api" >"$broken/bin/tenantry-api"
 out=$(TENANTRY_BUILD_DIR=$broken TENANTRY_WAIT_SECS=10 "$TENANTRY" deploy 2>&1) && fail "deploying a broken binary succeeded: $out"
 sed 's/^/    deploy| /' <<<"$out"
 grep -q 'deploy stopped' <<<"$out" || fail "the failed deploy did not say it stopped"
-server_is api1 MAINT || fail "after the failed deploy api1 is $(hap_status api1) in HAProxy, expected MAINT"
-server_is api2 UP && server_is api3 UP || fail "the other replicas are not UP: api2 $(hap_status api2), api3 $(hap_status api3)"
+grep -q 'rolled back' <<<"$out" || fail "the failed deploy did not say it rolled the replica back"
+for i in 1 2 3; do server_is "api$i" UP || fail "after the failed deploy api$i is $(hap_status "api$i") in HAProxy, expected UP"; done
 [ "$(readlink "$TENANTRY_VAR/current")" = "$good_release" ] || fail "after the failed deploy current is $(readlink "$TENANTRY_VAR/current"), not $good_release"
-[ "$(sv_state api-1)" = STOPPED ] || fail "the failed replica is $(sv_state api-1), expected STOPPED"
+[ "$(sv_state api-1)" = RUNNING ] || fail "the rolled-back replica is $(sv_state api-1), expected RUNNING"
+exe=$(readlink -f "/proc/$(sv_pid api-1)/exe")
+[ "$exe" = "$(readlink -f "$TENANTRY_VAR/$good_release/tenantry-api")" ] || fail "the rolled-back replica runs $exe, not $good_release"
+tenantry status >/dev/null || fail "status is not healthy after the rollback"
 all_ok "after the failed deploy"
 
 log "the next good deploy recovers"
@@ -73,9 +100,14 @@ log "down keeps the data; up brings the cluster back"
 psql_ "CREATE TABLE e2e_marker (v text); INSERT INTO e2e_marker VALUES ('kept')" || fail "could not write to PostgreSQL"
 tenantry down | sed 's/^/    down| /'
 if tenantry status >/dev/null; then fail "status exited 0 with the cluster down"; fi
-for p in "$TENANTRY_HTTPS_PORT" "$TENANTRY_PG_PORT" "$TENANTRY_REDIS_PORT" "$(api_port 1)"; do
+for p in "$TENANTRY_LB_HTTPS_PORT" "$TENANTRY_PG_PORT" "$TENANTRY_REDIS_PORT" "$(api_port 1)"; do
   [ -z "$(ss -Hltn "sport = :$p")" ] || fail "port $p still listens after down"
 done
-tenantry up >/dev/null || fail "up after down failed"
+# A cluster.env of before the rename of HAProxy's ports: read once, rewritten.
+sed -i 's/^TENANTRY_LB_HTTPS_PORT=/TENANTRY_HTTPS_PORT=/; s/^TENANTRY_LB_HTTP_PORT=/TENANTRY_HTTP_PORT=/' "$TENANTRY_VAR/cluster.env"
+out=$(env -u TENANTRY_LB_HTTPS_PORT -u TENANTRY_LB_HTTP_PORT "$TENANTRY" up 2>&1) || fail "up after down failed: $out"
+grep -q 'TENANTRY_HTTPS_PORT is now TENANTRY_LB_HTTPS_PORT' <<<"$out" || fail "up did not warn of the old names in cluster.env: $out"
+grep -qx "TENANTRY_LB_HTTPS_PORT=$TENANTRY_LB_HTTPS_PORT" "$TENANTRY_VAR/cluster.env" || fail "cluster.env was not rewritten with the new names"
+! grep -q '^TENANTRY_HTTPS\?_PORT=' "$TENANTRY_VAR/cluster.env" || fail "cluster.env still has the old names"
 [ "$(psql_ "SELECT v FROM e2e_marker")" = kept ] || fail "the data written before down is gone"
 all_ok "after down and up"

@@ -64,9 +64,9 @@ request "$HTTPS/v1/ping" -H "X-Request-ID: $edge" # health probes are not access
 poll 5 "a replica's log line with the 128-character id" has_replica_log_line "$edge"
 
 log "plain HTTP redirects to HTTPS on TENANTRY_PUBLIC_HOST, whatever the Host header"
-want="https://tenantry.test:$TENANTRY_HTTPS_PORT/v1/ping?a=1"
-for host in "" "evil.example" "evil.example:$TENANTRY_HTTPS_PORT" "tenantry.test.evil.example"; do
-  resp=$(curl -s -o /dev/null -D - -m 5 ${host:+-H "Host: $host"} "http://127.0.0.1:$TENANTRY_HTTP_PORT/v1/ping?a=1")
+want="https://tenantry.test:$TENANTRY_LB_HTTPS_PORT/v1/ping?a=1"
+for host in "" "evil.example" "evil.example:$TENANTRY_LB_HTTPS_PORT" "tenantry.test.evil.example"; do
+  resp=$(curl -s -o /dev/null -D - -m 5 ${host:+-H "Host: $host"} "http://127.0.0.1:$TENANTRY_LB_HTTP_PORT/v1/ping?a=1")
   code=$(awk 'NR == 1 {print $2}' <<<"$resp")
   location=$(awk 'tolower($1) == "location:" {print $2}' <<<"$resp" | tr -d '\r')
   [ "$code" = 301 ] || fail "HTTP with Host '${host:-curl default}' answered $code, not 301"
@@ -74,9 +74,9 @@ for host in "" "evil.example" "evil.example:$TENANTRY_HTTPS_PORT" "tenantry.test
   log "Host '${host:-curl default}': 301 -> $location"
 done
 # HTTP/1.0 without any Host header.
-location=$(printf 'GET /x HTTP/1.0\r\n\r\n' | socat -t 5 - "TCP:127.0.0.1:$TENANTRY_HTTP_PORT" |
+location=$(printf 'GET /x HTTP/1.0\r\n\r\n' | socat -t 5 - "TCP:127.0.0.1:$TENANTRY_LB_HTTP_PORT" |
   awk 'tolower($1) == "location:" {print $2}' | tr -d '\r')
-[ "$location" = "https://tenantry.test:$TENANTRY_HTTPS_PORT/x" ] || fail "HTTP/1.0 without Host redirects to '$location'"
+[ "$location" = "https://tenantry.test:$TENANTRY_LB_HTTPS_PORT/x" ] || fail "HTTP/1.0 without Host redirects to '$location'"
 
 log "the replicas' test-only routes: served by a replica, refused by HAProxy"
 [ "$(http_code "http://127.0.0.1:$(api_port 1)/v1/test/noop")" = 200 ] ||

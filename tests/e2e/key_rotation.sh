@@ -10,7 +10,7 @@
 
 e2e_up 2
 KEYS=$TENANTRY_VAR/secrets/keys
-CTL=$TENANTRY_BUILD_DIR/bin/tenantryctl
+ctl_keys() { own_env "$TENANTRY_BUILD_DIR/bin/tenantryctl" keys "$@"; }
 TENANT=$(e2e_tenant rotation)
 mint() { tenantryctl token mint --dir "$KEYS" --tenant "$TENANT" --subject e2e-user --roles member; } # recorded as a secret
 # me_code TOKEN PORT: /v1/me on one replica directly.
@@ -27,7 +27,7 @@ pids() { echo "$(sv_pid api-1) $(sv_pid api-2)"; }
 [ -s "$KEYS/signing-key.pem" ] && [ -s "$KEYS/jwks.json" ] || fail "up did not make the signing key and JWKS in $KEYS"
 [ "$(stat -c %a "$KEYS/signing-key.pem")" = 600 ] || fail "the signing key is not mode 600"
 before=$(pids)
-old_kid=$("$CTL" keys list --dir "$KEYS" | awk '{print $1}')
+old_kid=$(ctl_keys list --dir "$KEYS" | awk '{print $1}')
 old_token=$(mint)
 every_replica_says 200 "$old_token" || fail "a token of the key made by up is refused"
 code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old_token" "$HTTPS/v1/me")
@@ -35,14 +35,14 @@ code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old_to
 every_replica_says 401 "not-a-token" || fail "a garbage token was not refused with 401"
 
 log "rotate: both keys are accepted"
-"$CTL" keys rotate --dir "$KEYS" | sed 's/^/    rotate| /'
+ctl_keys rotate --dir "$KEYS" | sed 's/^/    rotate| /'
 new_token=$(mint)
 every_replica_says 200 "$new_token" || fail "a token of the new key is refused after rotate"
 every_replica_says 200 "$old_token" || fail "a token of the old key is refused after rotate"
 
 log "retire the old key: its tokens are refused everywhere within the bound"
 start=$(now_ms)
-"$CTL" keys retire --dir "$KEYS" --kid "$old_kid" | sed 's/^/    retire| /'
+ctl_keys retire --dir "$KEYS" --kid "$old_kid" | sed 's/^/    retire| /'
 poll 5 "every replica to refuse the retired key's token" every_replica_says 401 "$old_token"
 took=$(($(now_ms) - start))
 log "the retired key's token was refused by every replica ${took} ms after retire (bound: 1000 ms + one request)"

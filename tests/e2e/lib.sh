@@ -19,11 +19,14 @@ export TENANTRY_SKIP_BUILD=1
 export TENANTRY_ENABLE_TEST_ENDPOINTS=1
 export TENANTRY_DRAIN_DELAY_MS=${E2E_DRAIN_DELAY_MS:-2000}
 export TENANTRY_WAIT_SECS=${TENANTRY_WAIT_SECS:-60}
+# A variable of the project's prefixes that nothing reads stops ./tenantry
+# (exit 2) instead of being ignored: a test cannot pass on a misspelling.
+export TENANTRY_STRICT_CONFIG=1
 # Settings of a developer's own cluster must not leak into the test's.
 unset TENANTRY_VAR TENANTRY_LB_ADDR TENANTRY_THREADS TENANTRY_SHUTDOWN_TIMEOUT_MS \
   TENANTRY_IDLE_TIMEOUT_MS TENANTRY_READ_TIMEOUT_MS TENANTRY_MAX_HEADER_BYTES \
   TENANTRY_MAX_BODY_BYTES TENANTRY_MAX_INFLIGHT TENANTRY_PUBLIC_HOST TENANTRY_HAPROXY_MAXCONN \
-  TENANTRY_HAPROXY_SERVER_MAXCONN
+  TENANTRY_HAPROXY_SERVER_MAXCONN TENANTRY_HTTP_PORT TENANTRY_HTTPS_PORT
 
 E2E_BG_PIDS=()
 E2E_CLEANUP_HOOKS=() # commands e2e_cleanup runs first
@@ -89,8 +92,8 @@ e2e_up() {
   trap e2e_cleanup EXIT
   # free_ports runs in a subshell: the caller records what it chose.
   local p i
-  p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_HTTPS_PORT=$p
-  p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_HTTP_PORT=$p
+  p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_LB_HTTPS_PORT=$p
+  p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_LB_HTTP_PORT=$p
   p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_HAPROXY_STATS_PORT=$p
   p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_PG_PORT=$p
   p=$(free_ports 1); E2E_PORTS+="$p "; export TENANTRY_REDIS_PORT=$p
@@ -98,8 +101,8 @@ e2e_up() {
   export TENANTRY_API_PORT_BASE=$((p - 1)) # replica i on base+i: base itself is unused
   p=$(free_ports 9); for i in {0..8}; do E2E_PORTS+="$((p + i)) "; done
   export TENANTRY_ADMIN_PORT_BASE=$((p - 1))
-  HTTPS=https://127.0.0.1:$TENANTRY_HTTPS_PORT
-  log "cluster in $TENANTRY_VAR: $API_REPLICAS replicas, https :$TENANTRY_HTTPS_PORT, http :$TENANTRY_HTTP_PORT," \
+  HTTPS=https://127.0.0.1:$TENANTRY_LB_HTTPS_PORT
+  log "cluster in $TENANTRY_VAR: $API_REPLICAS replicas, https :$TENANTRY_LB_HTTPS_PORT, http :$TENANTRY_LB_HTTP_PORT," \
     "replicas :$((TENANTRY_API_PORT_BASE + 1))+, pg :$TENANTRY_PG_PORT, redis :$TENANTRY_REDIS_PORT"
   local t0
   t0=$(now_ms)
@@ -108,6 +111,11 @@ e2e_up() {
   fi
   log "up in $(($(now_ms) - t0)) ms"
 }
+
+# own_env [NAME=VALUE...] PROGRAM ARGS...: a program of the project with the
+# settings given and nothing of the test's environment (./tenantry's
+# settings, which the program would refuse under TENANTRY_STRICT_CONFIG=1).
+own_env() { env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 TENANTRY_STRICT_CONFIG=1 "$@"; }
 
 # pg_url ROLE: ROLE's URL on the cluster's PostgreSQL, with its password file.
 pg_url() { "$E2E_ROOT/scripts/pg" url "$1" "$TENANTRY_PG_PORT" "$TENANTRY_VAR/secrets/pg"; }
@@ -123,7 +131,7 @@ psql_as() {
 # recorded as secrets.
 tenantryctl() {
   local out rc=0
-  out=$(SYSTEM_DATABASE_URL=$(pg_url tenantry_system) "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$@") || rc=$?
+  out=$(own_env SYSTEM_DATABASE_URL="$(pg_url tenantry_system)" "$TENANTRY_BUILD_DIR/bin/tenantryctl" "$@") || rc=$?
   case "${1:-} ${2:-}" in
     "token mint") e2e_secret "$out" ;;
     "tenant create") e2e_secret "$(sed -n 's/^password //p' <<<"$out")" ;;

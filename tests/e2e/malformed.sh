@@ -47,7 +47,7 @@ request() {
 # send FILE OUT: FILE's bytes to HAProxy over TLS (HTTP/1.1: socat offers no
 # ALPN); the response in OUT. Sets GOT (see classify).
 send() {
-  socat -t 10 -T 20 - "OPENSSL:127.0.0.1:$TENANTRY_HTTPS_PORT,verify=0" <"$1" >"$2" 2>/dev/null || true
+  socat -t 10 -T 20 - "OPENSSL:127.0.0.1:$TENANTRY_LB_HTTPS_PORT,verify=0" <"$1" >"$2" 2>/dev/null || true
   classify "$2"
 }
 
