@@ -14,14 +14,8 @@ PoolMetrics::PoolMetrics(prometheus::Registry& registry, const std::string& pool
                           .Add({{"pool", pool}}, metrics::kLatencyBuckets)),
       query_seconds(metrics::histogram_family(registry, kQueryDuration)
                         .Add({{"pool", pool}}, metrics::kLatencyBuckets)),
-      errors_(metrics::counter_family(registry, kErrors)),
-      pool_(pool) {}
+      errors_(metrics::counter_family(registry, kErrors), {{"pool", pool}}, "class") {}
 
-void PoolMetrics::error(std::string_view error_class) {
-  std::lock_guard lock(mutex_);
-  auto [it, inserted] = error_series_.try_emplace(std::string(error_class));
-  if (inserted) it->second = &errors_.Add({{"pool", pool_}, {"class", it->first}});
-  it->second->Increment();
-}
+void PoolMetrics::error(std::string_view error_class) { errors_.increment(error_class); }
 
 }  // namespace tenantry::db

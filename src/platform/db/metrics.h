@@ -1,10 +1,8 @@
 // The PostgreSQL pools' metrics: declared in one list, built at start-up.
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "platform/metrics/metrics.h"
 
@@ -45,10 +43,7 @@ class PoolMetrics {
   void error(std::string_view error_class);
 
  private:
-  prometheus::Family<prometheus::Counter>& errors_;
-  std::string pool_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, prometheus::Counter*> error_series_;
+  metrics::CounterSeries errors_;
 };
 
 }  // namespace tenantry::db

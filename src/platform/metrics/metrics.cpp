@@ -94,6 +94,21 @@ prometheus::Family<prometheus::Histogram>& histogram_family(prometheus::Registry
   return build(prometheus::BuildHistogram(), registry, metric);
 }
 
+CounterSeries::CounterSeries(prometheus::Family<prometheus::Counter>& family,
+                             prometheus::Labels fixed, std::string label)
+    : family_(family), fixed_(std::move(fixed)), label_(std::move(label)) {}
+
+void CounterSeries::increment(std::string_view value) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = series_.try_emplace(std::string(value));
+  if (inserted) {
+    auto labels = fixed_;
+    labels[label_] = it->first;
+    it->second = &family_.Add(labels);
+  }
+  it->second->Increment();
+}
+
 std::string metrics_markdown(std::span<const MetricGroup> groups) {
   std::string out = "| metric | type | labels | meaning |\n|---|---|---|---|\n";
   for (const auto& group : groups) {

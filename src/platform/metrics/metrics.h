@@ -13,9 +13,11 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace tenantry::metrics {
@@ -47,6 +49,23 @@ prometheus::Family<prometheus::Gauge>& gauge_family(prometheus::Registry& regist
                                                     const MetricDeclaration& metric);
 prometheus::Family<prometheus::Histogram>& histogram_family(prometheus::Registry& registry,
                                                             const MetricDeclaration& metric);
+
+// The series of one counter family with some labels fixed and one more
+// whose value is bounded but known only at the first increment (an error
+// class, a kind), made on first use. Thread-safe.
+class CounterSeries {
+ public:
+  CounterSeries(prometheus::Family<prometheus::Counter>& family, prometheus::Labels fixed,
+                std::string label);
+  void increment(std::string_view value);
+
+ private:
+  prometheus::Family<prometheus::Counter>& family_;
+  prometheus::Labels fixed_;
+  std::string label_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, prometheus::Counter*> series_;
+};
 
 // The metrics of every process, whatever it runs.
 inline constexpr MetricDeclaration kBuildInfo{"tenantry_build_info", MetricType::kGauge,

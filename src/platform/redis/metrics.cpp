@@ -9,14 +9,8 @@ ClientMetrics::ClientMetrics(prometheus::Registry& registry, const std::string& 
       breaker_state(metrics::gauge_family(registry, kBreakerState).Add({{"concern", concern}})),
       used_memory_bytes(metrics::gauge_family(registry, kUsedMemory).Add({{"concern", concern}})),
       maxmemory_bytes(metrics::gauge_family(registry, kMaxMemory).Add({{"concern", concern}})),
-      errors_(metrics::counter_family(registry, kErrors)),
-      concern_(concern) {}
+      errors_(metrics::counter_family(registry, kErrors), {{"concern", concern}}, "kind") {}
 
-void ClientMetrics::error(std::string_view kind) {
-  std::lock_guard lock(mutex_);
-  auto [it, inserted] = error_series_.try_emplace(std::string(kind));
-  if (inserted) it->second = &errors_.Add({{"concern", concern_}, {"kind", it->first}});
-  it->second->Increment();
-}
+void ClientMetrics::error(std::string_view kind) { errors_.increment(kind); }
 
 }  // namespace tenantry::redis

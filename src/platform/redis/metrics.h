@@ -1,10 +1,8 @@
 // The Redis clients' metrics: declared in one list, built at start-up.
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "platform/metrics/metrics.h"
 
@@ -42,10 +40,7 @@ class ClientMetrics {
   void error(std::string_view kind);
 
  private:
-  prometheus::Family<prometheus::Counter>& errors_;
-  std::string concern_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, prometheus::Counter*> error_series_;
+  metrics::CounterSeries errors_;
 };
 
 }  // namespace tenantry::redis
