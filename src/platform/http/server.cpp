@@ -186,13 +186,6 @@ std::string serialize(const Response& response, std::string_view request_id, boo
   return out;
 }
 
-void no_store(Response& response) {
-  for (const auto& [name, value] : response.headers) {
-    if (beast::iequals(name, "cache-control")) return;
-  }
-  response.with_header("Cache-Control", "no-store");
-}
-
 // One public request in flight, for as long as it lives. Only the public
 // listener counts towards the limit: the admin listener must answer
 // /metrics precisely when the replica is overloaded.
@@ -473,8 +466,6 @@ struct Server::Impl {
           response = std::move(*refusal);
         else
           response = co_await listener.router->dispatch(*route, request);
-        // What a credential unlocked is never stored by a cache on the way.
-        if (!route->anonymous || request.principal) no_store(response);
       } catch (const std::exception& e) {
         response = handler_failed(request, *route, e);
       }
@@ -501,12 +492,15 @@ struct Server::Impl {
   }
 
   // The route's answer to input that is not clean text, which no handler
-  // or middleware sees.
+  // or middleware sees. Never stored by a cache on the way: the route may
+  // be one that a credential unlocks, which only its middleware knows.
   std::optional<Response> refuse_invalid_input(const Route& route, const Request& request) {
     auto bad = find_invalid_input(request);
     if (!bad) return std::nullopt;
     metrics.rejected("invalid_input");
-    return route.refuse_input(request, *bad);
+    auto response = route.refuse_input(request, *bad);
+    no_store(response);
+    return response;
   }
 
   Response handler_failed(const Request& request, const Route& route, const std::exception& e) {
