@@ -19,6 +19,7 @@
 #include "api/routes.h"
 #include "platform/audit/audit.h"
 #include "platform/auth/issuer.h"
+#include "platform/auth/middleware.h"
 #include "platform/auth/passwords.h"
 #include "platform/http/problem.h"
 #include "platform/tenancy/identifiers.h"
@@ -252,40 +253,40 @@ void add_token_routes(http::Router& router, db::Database& database, auth::TokenI
   auto endpoint = std::make_shared<TokenEndpoint>(
       TokenEndpoint{database, issuer, hasher, enforcer, std::move(policies), failures});
 
-  router.add("POST", "/v1/auth/token",
-             [endpoint](http::Request& request) -> awaitable<http::Response> {
-               auto grant = request.form_param("grant_type");
-               if (!grant) co_return oauth_error(400, "invalid_request");
-               if (*grant == "password") co_return co_await endpoint->password_grant(request);
-               if (*grant == "refresh_token") co_return co_await endpoint->refresh_grant(request);
-               if (*grant == "client_credentials")
-                 co_return co_await endpoint->client_credentials_grant(request);
-               co_return oauth_error(400, "unsupported_grant_type");
-             },
-             {.anonymous = true,
-              .limit_by_client_ip = true,
-              .refuse_input = oauth_invalid_input,
-              .max_body_bytes = kTokenFormBytes});
+  const http::RouteOptions sign_in{
+      .refuse_input = oauth_invalid_input,
+      .max_body_bytes = kTokenFormBytes,
+      .middleware = {auth::RouteAuth{.anonymous = true}, ratelimit::ClientIpLimit{}}};
+  router.add(
+      "POST", "/v1/auth/token",
+      [endpoint](http::Request& request) -> awaitable<http::Response> {
+        auto grant = request.form_param("grant_type");
+        if (!grant) co_return oauth_error(400, "invalid_request");
+        if (*grant == "password") co_return co_await endpoint->password_grant(request);
+        if (*grant == "refresh_token") co_return co_await endpoint->refresh_grant(request);
+        if (*grant == "client_credentials")
+          co_return co_await endpoint->client_credentials_grant(request);
+        co_return oauth_error(400, "unsupported_grant_type");
+      },
+      sign_in);
 
   // RFC 7009: revoking answers 200 whether or not the token was known.
-  router.add("POST", "/v1/auth/revoke",
-             [endpoint](http::Request& request) -> awaitable<http::Response> {
-               auto token = request.form_param("token");
-               if (!token || token->empty()) co_return oauth_error(400, "invalid_request");
-               if (auto tenant = auth::refresh_token_tenant(*token)) {
-                 auto revoked = co_await endpoint->database.tenant_query(
-                     *tenant, db::Access::kReadWrite,
-                     "UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND "
-                     "family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)",
-                     auth::sha256_hex(*token));
-                 if (!revoked) co_return database_problem(revoked.error(), request);
-               }
-               co_return http::Response::json(200, "{}");
-             },
-             {.anonymous = true,
-              .limit_by_client_ip = true,
-              .refuse_input = oauth_invalid_input,
-              .max_body_bytes = kTokenFormBytes});
+  router.add(
+      "POST", "/v1/auth/revoke",
+      [endpoint](http::Request& request) -> awaitable<http::Response> {
+        auto token = request.form_param("token");
+        if (!token || token->empty()) co_return oauth_error(400, "invalid_request");
+        if (auto tenant = auth::refresh_token_tenant(*token)) {
+          auto revoked = co_await endpoint->database.tenant_query(
+              *tenant, db::Access::kReadWrite,
+              "UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND "
+              "family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)",
+              auth::sha256_hex(*token));
+          if (!revoked) co_return database_problem(revoked.error(), request);
+        }
+        co_return http::Response::json(200, "{}");
+      },
+      sign_in);
 }
 
 }  // namespace tenantry::api

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "api/routes.h"
+#include "platform/auth/middleware.h"
 
 namespace tenantry::api {
 
@@ -13,7 +14,7 @@ void add_health_routes(http::Router& router, Dependencies& dependencies,
              [](http::Request&) -> boost::asio::awaitable<http::Response> {
                co_return http::Response::json(200, R"({"status":"alive"})");
              },
-             {.access_log = false, .anonymous = true});
+             {.access_log = false, .middleware = {auth::RouteAuth{.anonymous = true}}});
 
   router.add("GET", "/readyz",
              [&dependencies, draining](http::Request&) -> boost::asio::awaitable<http::Response> {
@@ -26,7 +27,7 @@ void add_health_routes(http::Router& router, Dependencies& dependencies,
                co_return http::Response::json(status.postgres ? 200 : 503,
                                               boost::json::serialize(body));
              },
-             {.access_log = false, .anonymous = true});
+             {.access_log = false, .middleware = {auth::RouteAuth{.anonymous = true}}});
 }
 
 }  // namespace tenantry::api

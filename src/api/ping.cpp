@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "api/routes.h"
+#include "platform/auth/middleware.h"
 #include "platform/http/problem.h"
 
 namespace tenantry::api {
@@ -28,7 +29,7 @@ void add_ping_routes(http::Router& router, Dependencies& dependencies) {
         body["redis"] = status.redis ? "up" : "down";
         co_return http::Response::json(200, boost::json::serialize(body));
       },
-      {.anonymous = true});
+      {.middleware = {auth::RouteAuth{.anonymous = true}}});
 }
 
 }  // namespace tenantry::api

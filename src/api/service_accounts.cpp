@@ -10,6 +10,7 @@
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "platform/audit/audit.h"
+#include "platform/auth/middleware.h"
 #include "platform/http/problem.h"
 
 namespace tenantry::api {
@@ -99,11 +100,14 @@ struct ServiceAccounts {
 void add_service_account_routes(http::Router& router, db::Database& database) {
   auto accounts = std::make_shared<ServiceAccounts>(ServiceAccounts{database});
   router.add("POST", "/v1/service-accounts",
-             [accounts](http::Request& r) { return accounts->create(r); }, {.roles = kManagers});
+             [accounts](http::Request& r) { return accounts->create(r); },
+             {.middleware = {auth::RouteAuth{.roles = kManagers}}});
   router.add("GET", "/v1/service-accounts",
-             [accounts](http::Request& r) { return accounts->list(r); }, {.roles = kManagers});
+             [accounts](http::Request& r) { return accounts->list(r); },
+             {.middleware = {auth::RouteAuth{.roles = kManagers}}});
   router.add("DELETE", "/v1/service-accounts/{id}",
-             [accounts](http::Request& r) { return accounts->disable(r); }, {.roles = kManagers});
+             [accounts](http::Request& r) { return accounts->disable(r); },
+             {.middleware = {auth::RouteAuth{.roles = kManagers}}});
 }
 
 }  // namespace tenantry::api

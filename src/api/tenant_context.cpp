@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "platform/auth/middleware.h"
 #include "platform/http/problem.h"
 
 namespace tenantry::api {
@@ -62,40 +63,46 @@ const cache::Kind<TenantRecord> kTenantRecord{"tenant", 1, encode, decode};
 
 http::Middleware tenant_context(cache::Cache& cache, db::Database& database,
                                 ratelimit::Enforcer& enforcer, ratelimit::Policy fallback) {
-  return [&cache, &database, &enforcer, fallback](
-             http::Request& request, const http::Handler& next) -> awaitable<http::Response> {
-    if (!request.principal) co_return co_await next(request);  // anonymous routes
-    const auto& principal = *request.principal;
-    std::string scope = "{t:" + principal.tenant.str() + "}";
-    std::vector<ratelimit::Limit> limits;
-    if (!enforcer.limiter().redis_available()) {
-      // The decision would fail at once: do not read the plan for it.
-      limits.push_back({fallback, scope});
-    } else {
-      cache::Loader<TenantRecord> loader = [&database, &principal] {
-        return load(database, principal.tenant);
-      };
-      auto record = co_await cache.for_request(principal).get(kTenantRecord, "record", loader);
-      if (record && !record->active) {
-        co_return http::problem(403, "tenant-suspended", "Forbidden",
-                                "this tenant is suspended; contact the platform operator",
-                                request.request_id);
-      }
-      if (record && !record->plan.empty()) {
-        auto tenant_policy = fallback, user_policy = fallback;
-        tenant_policy.rate = static_cast<double>(record->tenant_rps);
-        tenant_policy.burst = record->tenant_burst;
-        user_policy.name = "user";
-        user_policy.rate = static_cast<double>(record->user_rps);
-        user_policy.burst = record->user_burst;
-        limits.push_back({tenant_policy, scope});
-        limits.push_back({user_policy, scope + ":u:" + principal.subject});
+  return [&cache, &database, &enforcer, fallback](const http::Route& route,
+                                                  http::Handler next) -> http::Handler {
+    // An anonymous route's requests have no principal, hence no tenant.
+    const auto* auth = route.middleware.get<auth::RouteAuth>();
+    if (auth && auth->anonymous) return next;
+    return [&cache, &database, &enforcer, fallback,
+            next = std::move(next)](http::Request& request) -> awaitable<http::Response> {
+      if (!request.principal) co_return co_await next(request);  // no authentication before
+      const auto& principal = *request.principal;
+      std::string scope = "{t:" + principal.tenant.str() + "}";
+      std::vector<ratelimit::Limit> limits;
+      if (!enforcer.limiter().redis_available()) {
+        // The decision would fail at once: do not read the plan for it.
+        limits.push_back({fallback, scope});
       } else {
-        limits.push_back({fallback, scope});  // PostgreSQL unreachable too: still limited
+        cache::Loader<TenantRecord> loader = [&database, &principal] {
+          return load(database, principal.tenant);
+        };
+        auto record = co_await cache.for_request(principal).get(kTenantRecord, "record", loader);
+        if (record && !record->active) {
+          co_return http::problem(403, "tenant-suspended", "Forbidden",
+                                  "this tenant is suspended; contact the platform operator",
+                                  request.request_id);
+        }
+        if (record && !record->plan.empty()) {
+          auto tenant_policy = fallback, user_policy = fallback;
+          tenant_policy.rate = static_cast<double>(record->tenant_rps);
+          tenant_policy.burst = record->tenant_burst;
+          user_policy.name = "user";
+          user_policy.rate = static_cast<double>(record->user_rps);
+          user_policy.burst = record->user_burst;
+          limits.push_back({tenant_policy, scope});
+          limits.push_back({user_policy, scope + ":u:" + principal.subject});
+        } else {
+          limits.push_back({fallback, scope});  // PostgreSQL unreachable too: still limited
+        }
       }
-    }
-    co_return co_await enforcer.apply(std::move(limits), request, next,
-                                      "this request rate is above the plan's limit");
+      co_return co_await enforcer.apply(std::move(limits), request, next,
+                                        "this request rate is above the plan's limit");
+    };
   };
 }
 

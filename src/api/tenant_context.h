@@ -24,7 +24,8 @@ struct TenantRecord {
 extern const cache::Kind<TenantRecord> kTenantRecord;
 
 // `fallback` limits a tenant whose record cannot be read (PostgreSQL and
-// Redis unreachable, or its plan has no policy).
+// Redis unreachable, or its plan has no policy). Anonymous routes
+// (auth::RouteAuth) are left out: they have no tenant.
 http::Middleware tenant_context(cache::Cache& cache, db::Database& database,
                                 ratelimit::Enforcer& enforcer, ratelimit::Policy fallback);
 

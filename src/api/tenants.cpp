@@ -18,6 +18,7 @@
 #include "api/routes.h"
 #include "api/tenant_context.h"
 #include "platform/audit/audit.h"
+#include "platform/auth/middleware.h"
 #include "platform/http/problem.h"
 #include "platform/tenancy/identifiers.h"
 
@@ -155,8 +156,10 @@ void add_tenant_routes(http::Router& router, db::Database* platform, auth::Passw
   http::Handler create = [tenants](http::Request& r) { return tenants->create(r); };
   http::Handler patch = [tenants](http::Request& r) { return tenants->patch(r); };
   if (!platform) create = patch = unconfigured;
-  router.add("POST", "/v1/tenants", std::move(create), {.roles = kOperators});
-  router.add("PATCH", "/v1/tenants/{id}", std::move(patch), {.roles = kOperators});
+  router.add("POST", "/v1/tenants", std::move(create),
+             {.middleware = {auth::RouteAuth{.roles = kOperators}}});
+  router.add("PATCH", "/v1/tenants/{id}", std::move(patch),
+             {.middleware = {auth::RouteAuth{.roles = kOperators}}});
 }
 
 }  // namespace tenantry::api

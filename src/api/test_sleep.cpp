@@ -11,6 +11,7 @@
 
 #include "api/database_problem.h"
 #include "api/routes.h"
+#include "platform/auth/middleware.h"
 #include "platform/http/problem.h"
 
 namespace tenantry::api {
@@ -37,7 +38,7 @@ void add_test_routes(http::Router& router, db::Database& database) {
   auto noop = [](http::Request&) -> boost::asio::awaitable<http::Response> {
     co_return http::Response::json(200, "{}");
   };
-  router.add("GET", "/v1/test/noop", noop, {.anonymous = true});
+  router.add("GET", "/v1/test/noop", noop, {.middleware = {auth::RouteAuth{.anonymous = true}}});
   router.add("GET", "/v1/test/noop-authenticated", noop);
 
   router.add("GET", "/v1/test/sleep",
@@ -49,7 +50,7 @@ void add_test_routes(http::Router& router, db::Database& database) {
                co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
                co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
              },
-             {.anonymous = true});
+             {.middleware = {auth::RouteAuth{.anonymous = true}}});
 
   router.add(
       "GET", "/v1/test/db-sleep",
@@ -65,7 +66,7 @@ void add_test_routes(http::Router& router, db::Database& database) {
         if (!slept) co_return database_problem(slept.error(), request);
         co_return http::Response::json(200, "{\"slept_ms\":" + std::to_string(*ms) + "}");
       },
-      {.anonymous = true});
+      {.middleware = {auth::RouteAuth{.anonymous = true}}});
 }
 
 }  // namespace tenantry::api

@@ -10,6 +10,7 @@
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "platform/audit/audit.h"
+#include "platform/auth/middleware.h"
 #include "platform/http/problem.h"
 #include "platform/tenancy/identifiers.h"
 
@@ -209,16 +210,16 @@ struct Users {
 void add_user_routes(http::Router& router, db::Database& database, auth::PasswordHasher& hasher) {
   auto users = std::make_shared<Users>(Users{database, hasher});
   router.add("GET", "/v1/users", [users](http::Request& r) { return users->list(r); },
-             {.roles = kManagers});
+             {.middleware = {auth::RouteAuth{.roles = kManagers}}});
   router.add("POST", "/v1/users", [users](http::Request& r) { return users->create(r); },
-             {.roles = kManagers});
+             {.middleware = {auth::RouteAuth{.roles = kManagers}}});
   router.add("GET", "/v1/users/{id}", [users](http::Request& r) { return users->get(r); },
-             {.roles = kManagers});
+             {.middleware = {auth::RouteAuth{.roles = kManagers}}});
   router.add("PATCH", "/v1/users/{id}", [users](http::Request& r) { return users->patch(r); },
-             {.roles = kManagers});
+             {.middleware = {auth::RouteAuth{.roles = kManagers}}});
   router.add("DELETE", "/v1/users/{id}",
              [users](http::Request& r) { return users->change(r, std::nullopt, "deactivated"); },
-             {.roles = kManagers});
+             {.middleware = {auth::RouteAuth{.roles = kManagers}}});
 }
 
 }  // namespace tenantry::api

@@ -167,27 +167,34 @@ struct Harness {
     // The real route table (src/api/*.cpp add_*_routes), with stubs.
     const std::vector<std::string> managers = {"owner", "admin"};
     const std::vector<std::string> operators = {"platform-admin"};
-    http::RouteOptions sign_in{.anonymous = true, .limit_by_client_ip = true,
-                               .refuse_input = [](const http::Request&, const http::InvalidInput&) {
-                                 return http::Response::json(400, R"({"error":"invalid_request"})");
-                               }};
-    router.add("GET", "/livez", get_stub, {.access_log = false, .anonymous = true});
-    router.add("GET", "/readyz", get_stub, {.access_log = false, .anonymous = true});
-    router.add("GET", "/v1/ping", get_stub, {.anonymous = true});
+    // Without ratelimit::ClientIpLimit: no middleware here would read it.
+    http::RouteOptions sign_in{.refuse_input =
+                                   [](const http::Request&, const http::InvalidInput&) {
+                                     return http::Response::json(400,
+                                                                 R"({"error":"invalid_request"})");
+                                   },
+                               .middleware = {auth::RouteAuth{.anonymous = true}}};
+    const http::RouteOptions anonymous{.middleware = {auth::RouteAuth{.anonymous = true}}};
+    const http::RouteOptions health{.access_log = false, .middleware = anonymous.middleware};
+    const http::RouteOptions for_managers{.middleware = {auth::RouteAuth{.roles = managers}}};
+    const http::RouteOptions for_operators{.middleware = {auth::RouteAuth{.roles = operators}}};
+    router.add("GET", "/livez", get_stub, health);
+    router.add("GET", "/readyz", get_stub, health);
+    router.add("GET", "/v1/ping", get_stub, anonymous);
     router.add("POST", "/v1/auth/token", token_stub, sign_in);
     router.add("POST", "/v1/auth/revoke", token_stub, sign_in);
-    router.add("GET", "/v1/users", get_stub, {.roles = managers});
-    router.add("POST", "/v1/users", json_stub, {.roles = managers});
-    router.add("GET", "/v1/users/{id}", get_stub, {.roles = managers});
-    router.add("PATCH", "/v1/users/{id}", json_stub, {.roles = managers});
-    router.add("DELETE", "/v1/users/{id}", get_stub, {.roles = managers});
-    router.add("POST", "/v1/tenants", json_stub, {.roles = operators});
-    router.add("PATCH", "/v1/tenants/{id}", json_stub, {.roles = operators});
-    router.add("POST", "/v1/service-accounts", json_stub, {.roles = managers});
-    router.add("GET", "/v1/service-accounts", get_stub, {.roles = managers});
-    router.add("DELETE", "/v1/service-accounts/{id}", get_stub, {.roles = managers});
+    router.add("GET", "/v1/users", get_stub, for_managers);
+    router.add("POST", "/v1/users", json_stub, for_managers);
+    router.add("GET", "/v1/users/{id}", get_stub, for_managers);
+    router.add("PATCH", "/v1/users/{id}", json_stub, for_managers);
+    router.add("DELETE", "/v1/users/{id}", get_stub, for_managers);
+    router.add("POST", "/v1/tenants", json_stub, for_operators);
+    router.add("PATCH", "/v1/tenants/{id}", json_stub, for_operators);
+    router.add("POST", "/v1/service-accounts", json_stub, for_managers);
+    router.add("GET", "/v1/service-accounts", get_stub, for_managers);
+    router.add("DELETE", "/v1/service-accounts/{id}", get_stub, for_managers);
     router.add("GET", "/v1/me", get_stub);
-    router.add("GET", "/v1/test/noop", get_stub, {.anonymous = true});
+    router.add("GET", "/v1/test/noop", get_stub, anonymous);
     router.add("GET", "/v1/test/noop-authenticated", get_stub);
     router.add("GET", "/v1/test/sleep", get_stub);
     router.add("GET", "/v1/test/db-sleep", get_stub);

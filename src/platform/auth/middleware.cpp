@@ -2,6 +2,7 @@
 #include "platform/auth/middleware.h"
 
 #include <cctype>
+#include <stdexcept>
 
 #include "platform/http/problem.h"
 
@@ -59,43 +60,56 @@ http::Response unauthorized(const http::Request& request, bool had_token) {
   response.with_header("WWW-Authenticate", had_token
                                                ? R"(Bearer realm="tenantry", error="invalid_token")"
                                                : R"(Bearer realm="tenantry")");
+  http::no_store(response);
+  return response;
+}
+
+http::Response forbidden(const http::Request& request) {
+  auto response = http::problem(403, "forbidden", "Forbidden",
+                                "your role does not allow this operation", request.request_id);
+  http::no_store(response);
   return response;
 }
 
 }  // namespace
 
 http::Middleware authentication(KeyStore& keys, VerifyOptions options, base::Logger& logger) {
-  return [&keys, options = std::move(options), &logger](
-             http::Request& request,
-             const http::Handler& next) -> boost::asio::awaitable<http::Response> {
-    const http::Route* route = request.route;
-    if (route == nullptr || route->anonymous) co_return co_await next(request);
-
-    std::string_view why;
-    auto token = bearer_token(request, why);
-    if (!token) {
-      logger.log(base::LogLevel::kDebug, "unauthenticated",
-                 {{"request_id", request.request_id}, {"reason", why}});
-      co_return unauthorized(request, request.header("authorization").size() > 0);
+  return [&keys, options = std::move(options), &logger](const http::Route& route,
+                                                        http::Handler next) -> http::Handler {
+    const auto* declared = route.middleware.get<RouteAuth>();
+    RouteAuth auth = declared ? *declared : RouteAuth{};  // none: a valid token
+    if (auth.anonymous && !auth.roles.empty()) {
+      throw std::invalid_argument("route " + route.method + " " + route.pattern +
+                                  " is anonymous and names roles");
     }
-    auto claims = verify(*token, *keys.keys(), options, std::chrono::system_clock::now());
-    if (!claims) {
-      logger.log(
-          base::LogLevel::kDebug, "token refused",
-          {{"request_id", request.request_id}, {"reason", token_error_name(claims.error())}});
-      co_return unauthorized(request, true);
-    }
-    request.principal.emplace(
-        tenancy::Principal{std::move(claims->subject), claims->tenant, std::move(claims->roles)});
-    if (!route->roles.empty()) {
-      bool allowed = false;
-      for (const auto& role : route->roles) allowed |= request.principal->has_role(role);
-      if (!allowed) {
-        co_return http::problem(403, "forbidden", "Forbidden",
-                                "your role does not allow this operation", request.request_id);
+    if (auth.anonymous) return next;
+    return [&keys, options, &logger, roles = std::move(auth.roles), next = std::move(next)](
+               http::Request& request) -> boost::asio::awaitable<http::Response> {
+      std::string_view why;
+      auto token = bearer_token(request, why);
+      if (!token) {
+        logger.log(base::LogLevel::kDebug, "unauthenticated",
+                   {{"request_id", request.request_id}, {"reason", why}});
+        co_return unauthorized(request, request.header("authorization").size() > 0);
       }
-    }
-    co_return co_await next(request);
+      auto claims = verify(*token, *keys.keys(), options, std::chrono::system_clock::now());
+      if (!claims) {
+        logger.log(
+            base::LogLevel::kDebug, "token refused",
+            {{"request_id", request.request_id}, {"reason", token_error_name(claims.error())}});
+        co_return unauthorized(request, true);
+      }
+      request.principal.emplace(
+          tenancy::Principal{std::move(claims->subject), claims->tenant, std::move(claims->roles)});
+      if (!roles.empty()) {
+        bool allowed = false;
+        for (const auto& role : roles) allowed |= request.principal->has_role(role);
+        if (!allowed) co_return forbidden(request);
+      }
+      auto response = co_await next(request);
+      http::no_store(response);
+      co_return response;
+    };
   };
 }
 

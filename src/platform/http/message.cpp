@@ -1,6 +1,7 @@
 // Accessors of Request, and the check of every text input it carries.
 #include "platform/http/message.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
@@ -172,6 +173,17 @@ std::optional<InvalidInput> find_invalid_input(const Request& request) {
     if (!ec) return check_json(value, "");
   }
   return check(request.body, "body", base::TextKind::kText);
+}
+
+void no_store(Response& response) {
+  constexpr std::string_view kName = "cache-control";
+  for (const auto& [name, value] : response.headers) {
+    if (name.size() == kName.size() &&
+        std::equal(name.begin(), name.end(), kName.begin(),
+                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+      return;
+  }
+  response.with_header("Cache-Control", "no-store");
 }
 
 }  // namespace tenantry::http

@@ -86,4 +86,8 @@ struct Response {
   }
 };
 
+// Adds `Cache-Control: no-store` unless the response already says how it
+// may be cached.
+void no_store(Response& response);
+
 }  // namespace tenantry::http

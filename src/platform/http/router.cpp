@@ -1,6 +1,8 @@
-// Path-template matching and the middleware chain.
+// Path-template matching, and each route's middleware chain composed when
+// it is added.
 #include "platform/http/router.h"
 
+#include <boost/core/demangle.hpp>
 #include <stdexcept>
 
 #include "platform/http/problem.h"
@@ -26,6 +28,31 @@ bool is_param(std::string_view segment) {
 
 }  // namespace
 
+const MiddlewareConfigs::Entry* MiddlewareConfigs::find(const std::type_info& type) const {
+  for (const auto& entry : entries_) {
+    if (entry.value.type() == type) return &entry;
+  }
+  return nullptr;
+}
+
+const std::type_info* MiddlewareConfigs::first_unread() const {
+  for (const auto& entry : entries_) {
+    if (!entry.read) return &entry.value.type();
+  }
+  return nullptr;
+}
+
+void MiddlewareConfigs::refuse_duplicate(const std::type_info& type) {
+  throw std::invalid_argument("a route declares " + boost::core::demangle(type.name()) + " twice");
+}
+
+void Router::use(Middleware middleware) {
+  // A route's chain is composed when it is added, so middleware that came
+  // later would be missing from it.
+  if (!routes_.empty()) throw std::logic_error("Router::use after a route was added");
+  middleware_.push_back(std::move(middleware));
+}
+
 void Router::add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + pattern);
@@ -42,13 +69,27 @@ void Router::add(std::string method, std::string pattern, Handler handler, Route
       throw std::invalid_argument("duplicate route: " + method + " " + pattern);
     }
   }
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
-                          std::move(handler), options.access_log, options.anonymous,
-                          options.limit_by_client_ip, std::move(options.roles),
-                          options.refuse_input, options.max_body_bytes});
+  // In place first: a middleware may keep a pointer to the route it wraps.
+  auto& route = routes_.emplace_back(
+      Route{std::move(method), std::move(pattern), std::move(segments), nullptr, options.access_log,
+            options.refuse_input, options.max_body_bytes, std::move(options.middleware)});
+  try {
+    // From the inside out: the handler, then middleware last..first.
+    for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) {
+      handler = (*it)(route, std::move(handler));
+      if (!handler) throw std::logic_error("a middleware returned no handler for " + route.pattern);
+    }
+    if (const auto* unread = route.middleware.first_unread()) {
+      throw std::invalid_argument("route " + route.method + " " + route.pattern + " declares " +
+                                  boost::core::demangle(unread->name()) +
+                                  ", which no middleware of its router reads");
+    }
+  } catch (...) {
+    routes_.pop_back();
+    throw;
+  }
+  route.handler = std::move(handler);
 }
-
-void Router::use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
   RouteMatch result;
@@ -92,22 +133,10 @@ Response invalid_input_problem(const Request& request, const InvalidInput& bad) 
 
 boost::asio::awaitable<Response> Router::dispatch(const Route& route, Request& request) const {
   request.route = &route;
-  // Not a coroutine itself: without middleware the handler's own awaitable
-  // is returned as is, one coroutine frame fewer per request.
-  if (middleware_.empty()) return route.handler(request);
-  return dispatch_chain(route, request);
-}
-
-boost::asio::awaitable<Response> Router::dispatch_chain(const Route& route,
-                                                        Request& request) const {
-  // Build the chain from the inside out: handler, then middleware last..first.
-  Handler next = route.handler;
-  for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) {
-    next = [&middleware = *it, inner = std::move(next)](Request& req) {
-      return middleware(req, inner);
-    };
-  }
-  co_return co_await next(request);
+  // Not a coroutine itself: the outermost layer's awaitable is returned as
+  // is. Composing the chain here, per request, cost a coroutine frame and a
+  // std::function copy per middleware on every request.
+  return route.handler(request);
 }
 
 }  // namespace tenantry::http

@@ -186,12 +186,25 @@ std::string serialize(const Response& response, std::string_view request_id, boo
   return out;
 }
 
-void no_store(Response& response) {
-  for (const auto& [name, value] : response.headers) {
-    if (beast::iequals(name, "cache-control")) return;
+// One public request in flight, for as long as it lives. Only the public
+// listener counts towards the limit: the admin listener must answer
+// /metrics precisely when the replica is overloaded.
+struct InFlight {
+  InFlight(metrics::HttpMetrics& metrics, bool counted) : metrics_(metrics), counted_(counted) {
+    if (counted_) now = ++metrics_.in_flight;
   }
-  response.with_header("Cache-Control", "no-store");
-}
+  ~InFlight() {
+    if (counted_) --metrics_.in_flight;
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+  long now = 0;  // requests in flight, this one included (0: not counted)
+
+ private:
+  metrics::HttpMetrics& metrics_;
+  bool counted_;
+};
 
 tcp::acceptor open_acceptor(asio::io_context& ioc, const tcp::endpoint& endpoint) {
   tcp::acceptor acceptor(ioc);
@@ -433,61 +446,28 @@ struct Server::Impl {
     Request request;
     fill_request(request, req);
     request.remote = forwarded_client(request.header("x-forwarded-for"), peer, trusted_proxies);
+    InFlight in_flight(metrics, listener.is_public);
 
-    std::string_view route_label = "unmatched";
-    bool quiet = false;
+    const Route* route = nullptr;  // the route that ran
     Response response;
-    // Only the public listener counts towards the limit: the admin listener
-    // must answer /metrics precisely when the replica is overloaded.
-    struct InFlight {
-      Impl& impl;
-      bool counted;
-      ~InFlight() {
-        if (!counted) return;
-        --impl.metrics.in_flight;
-      }
-    } in_flight_guard{*this, listener.is_public};
-    long now_in_flight = 0;
-    if (listener.is_public) {
-      now_in_flight = ++metrics.in_flight;
-    }
-
-    if (now_in_flight > static_cast<long>(config.limits.max_in_flight)) {
+    if (in_flight.now > static_cast<long>(config.limits.max_in_flight)) {
       metrics.rejected("overload");
       response = overloaded("this replica is at its limit of in-flight requests; retry shortly",
                             request.request_id);
+    } else if (match.kind != RouteMatch::Kind::kFound) {
+      response = unrouted(match, request);
     } else {
-      const Router& router = *listener.router;
-      switch (match.kind) {
-        case RouteMatch::Kind::kFound:
-          route_label = match.route->pattern;
-          quiet = !match.route->access_log;
-          request.params = std::move(match.params);
-          try {
-            if (auto bad = find_invalid_input(request)) {
-              metrics.rejected("invalid_input");
-              response = match.route->refuse_input(request, *bad);
-            } else {
-              response = co_await router.dispatch(*match.route, request);
-            }
-            // What a credential unlocked is never stored by a cache on the way.
-            if (!match.route->anonymous || request.principal) no_store(response);
-          } catch (const std::exception& e) {
-            logger.error(
-                "handler failed",
-                {{"request_id", request.request_id}, {"route", route_label}, {"error", e.what()}});
-            response = problem(500, "internal", "Internal Server Error",
-                               "the server failed to handle this request", request.request_id);
-          }
-          break;
-        case RouteMatch::Kind::kMethodNotAllowed:
-          response = problem(405, "method-not-allowed", "Method Not Allowed",
-                             "allowed: " + match.allow, request.request_id);
-          response.with_header("Allow", match.allow);
-          break;
-        case RouteMatch::Kind::kNotFound:
-          response = problem(404, "not-found", "Not Found", "no such resource", request.request_id);
-          break;
+      // The route's own steps stay in this coroutine: a helper coroutine
+      // would cost a frame per request.
+      route = match.route;
+      request.params = std::move(match.params);
+      try {
+        if (auto refusal = refuse_invalid_input(*route, request))
+          response = std::move(*refusal);
+        else
+          response = co_await listener.router->dispatch(*route, request);
+      } catch (const std::exception& e) {
+        response = handler_failed(request, *route, e);
       }
     }
 
@@ -497,21 +477,57 @@ struct Server::Impl {
     state.expire_in(config.limits.read_timeout);
     auto [wec, written] = co_await asio::async_write(state.socket, asio::buffer(bytes), kNoThrow);
     if (wec) keep_alive = false;
+    if (listener.is_public) account(request, route, response.status, started);
+  }
 
-    if (!listener.is_public) co_return;
-    double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    metrics.observe(request.method, route_label, response.status, seconds);
-    auto level = quiet ? base::LogLevel::kDebug : base::LogLevel::kInfo;
-    if (logger.enabled(level)) {
-      logger.log(level, "request",
-                 {{"request_id", request.request_id},
-                  {"trace_id", request.trace_id},
-                  {"method", request.method},
-                  {"route", route_label},
-                  {"status", static_cast<std::int64_t>(response.status)},
-                  {"duration_ms", seconds * 1000.0},
-                  {"remote", request.remote}});
+  // 405 with Allow, or 404.
+  static Response unrouted(const RouteMatch& match, const Request& request) {
+    if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
+      auto response = problem(405, "method-not-allowed", "Method Not Allowed",
+                              "allowed: " + match.allow, request.request_id);
+      response.with_header("Allow", match.allow);
+      return response;
     }
+    return problem(404, "not-found", "Not Found", "no such resource", request.request_id);
+  }
+
+  // The route's answer to input that is not clean text, which no handler
+  // or middleware sees. Never stored by a cache on the way: the route may
+  // be one that a credential unlocks, which only its middleware knows.
+  std::optional<Response> refuse_invalid_input(const Route& route, const Request& request) {
+    auto bad = find_invalid_input(request);
+    if (!bad) return std::nullopt;
+    metrics.rejected("invalid_input");
+    auto response = route.refuse_input(request, *bad);
+    no_store(response);
+    return response;
+  }
+
+  Response handler_failed(const Request& request, const Route& route, const std::exception& e) {
+    logger.error(
+        "handler failed",
+        {{"request_id", request.request_id}, {"route", route.pattern}, {"error", e.what()}});
+    return problem(500, "internal", "Internal Server Error",
+                   "the server failed to handle this request", request.request_id);
+  }
+
+  // The request's metrics and access-log line (public listener only).
+  void account(const Request& request, const Route* route, unsigned status,
+               Clock::time_point started) {
+    std::string_view route_label = route ? std::string_view(route->pattern) : "unmatched";
+    double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    metrics.observe(request.method, route_label, status, seconds);
+    bool quiet = route && !route->access_log;
+    auto level = quiet ? base::LogLevel::kDebug : base::LogLevel::kInfo;
+    if (!logger.enabled(level)) return;
+    logger.log(level, "request",
+               {{"request_id", request.request_id},
+                {"trace_id", request.trace_id},
+                {"method", request.method},
+                {"route", route_label},
+                {"status", static_cast<std::int64_t>(status)},
+                {"duration_ms", seconds * 1000.0},
+                {"remote", request.remote}});
   }
 
   // --- shutdown ---------------------------------------------------------

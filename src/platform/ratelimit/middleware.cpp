@@ -133,12 +133,14 @@ Verdict Enforcer::answer(const std::vector<Limit>& limits, const Decision& decis
 }
 
 http::Middleware client_ip_rate_limiting(Enforcer& enforcer, Policy policy) {
-  return [&enforcer, policy](http::Request& request,
-                             const http::Handler& next) -> boost::asio::awaitable<http::Response> {
-    if (!request.route || !request.route->limit_by_client_ip) co_return co_await next(request);
-    std::vector<Limit> limits{{policy, "{ip:" + request.remote + "}"}};
-    co_return co_await enforcer.apply(std::move(limits), request, next,
-                                      "too many requests from this address");
+  return [&enforcer, policy](const http::Route& route, http::Handler next) -> http::Handler {
+    if (!route.middleware.get<ClientIpLimit>()) return next;
+    return [&enforcer, policy, next = std::move(next)](
+               http::Request& request) -> boost::asio::awaitable<http::Response> {
+      std::vector<Limit> limits{{policy, "{ip:" + request.remote + "}"}};
+      co_return co_await enforcer.apply(std::move(limits), request, next,
+                                        "too many requests from this address");
+    };
   };
 }
 

@@ -62,8 +62,13 @@ class Enforcer {
   std::atomic<std::int64_t> last_warning_ns_{0};
 };
 
-// Routes marked `limit_by_client_ip` (sign-in) are limited per client
-// address by `policy`; every other route passes through untouched.
+// A route's declaration that it is limited per client address (the
+// sign-in routes), by the policy given to client_ip_rate_limiting:
+//   router.add("POST", "/v1/auth/token", token, {.middleware = {ratelimit::ClientIpLimit{}}});
+struct ClientIpLimit {};
+
+// Routes that declare a ClientIpLimit are limited per client address by
+// `policy`; the chain of every other route does not include this one.
 http::Middleware client_ip_rate_limiting(Enforcer& enforcer, Policy policy);
 
 }  // namespace tenantry::ratelimit

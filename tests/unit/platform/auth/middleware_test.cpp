@@ -1,6 +1,7 @@
 // The bearer middleware in a router, without a server: anonymous routes,
-// 401 without a valid token, the principal handed to the handler, and the
-// roles each route declares (403).
+// 401 without a valid token (also where a route declares nothing), the
+// principal handed to the handler, the roles each route declares (403),
+// and no-store on what needed a token.
 #include "platform/auth/middleware.h"
 
 #include <gtest/gtest.h>
@@ -18,6 +19,13 @@ namespace {
 
 namespace json = boost::json;
 
+std::string cache_control(const http::Response& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (name == "Cache-Control") return value;
+  }
+  return "";
+}
+
 class MiddlewareTest : public ::testing::Test {
  protected:
   MiddlewareTest() {
@@ -25,9 +33,10 @@ class MiddlewareTest : public ::testing::Test {
     auto who = [](http::Request& request) -> boost::asio::awaitable<http::Response> {
       co_return http::Response::json(200, request.principal ? request.principal->subject : "-");
     };
-    router_.add("GET", "/open", who, {.anonymous = true});
-    router_.add("GET", "/any", who);
-    router_.add("GET", "/owners", who, {.roles = {"owner", "admin"}});
+    router_.add("GET", "/open", who, {.middleware = {RouteAuth{.anonymous = true}}});
+    router_.add("GET", "/any", who);  // no RouteAuth
+    router_.add("GET", "/members", who, {.middleware = {RouteAuth{}}});
+    router_.add("GET", "/owners", who, {.middleware = {RouteAuth{.roles = {"owner", "admin"}}}});
   }
 
   http::Response get(const std::string& path, const std::string& token = "") {
@@ -59,12 +68,31 @@ TEST_F(MiddlewareTest, AnonymousRoutesNeedNoToken) {
   EXPECT_EQ(response.body, "-");
 }
 
-TEST_F(MiddlewareTest, OtherRoutesNeedAValidToken) {
-  EXPECT_EQ(get("/any").status, 401);
-  EXPECT_EQ(get("/any", "garbage").status, 401);
-  auto response = get("/any", keys_.token());
-  EXPECT_EQ(response.status, 200);
-  EXPECT_EQ(response.body, "user-1");  // the handler sees the principal
+TEST_F(MiddlewareTest, ARouteWithoutRouteAuthNeedsAValidToken) {
+  for (auto path : {"/any", "/members"}) {
+    EXPECT_EQ(get(path).status, 401) << path;
+    EXPECT_EQ(get(path, "garbage").status, 401) << path;
+    auto response = get(path, keys_.token());
+    EXPECT_EQ(response.status, 200) << path;
+    EXPECT_EQ(response.body, "user-1");  // the handler sees the principal
+  }
+}
+
+TEST_F(MiddlewareTest, WhatNeededATokenIsNeverStored) {
+  EXPECT_EQ(cache_control(get("/any", keys_.token())), "no-store");
+  EXPECT_EQ(cache_control(get("/any")), "no-store");  // the 401
+  EXPECT_EQ(cache_control(get("/owners", token_with_roles({"member"}))),
+            "no-store");  // the 403
+  EXPECT_EQ(cache_control(get("/open")), "");
+}
+
+TEST_F(MiddlewareTest, ARouteCannotBeAnonymousAndNameRoles) {
+  auto who = [](http::Request&) -> boost::asio::awaitable<http::Response> {
+    co_return http::Response::json(200, "{}");
+  };
+  EXPECT_THROW(router_.add("GET", "/both", who,
+                           {.middleware = {RouteAuth{.anonymous = true, .roles = {"admin"}}}}),
+               std::invalid_argument);
 }
 
 TEST_F(MiddlewareTest, ARouteWithRolesNeedsOneOfThem) {
