@@ -190,7 +190,7 @@ std::string serialize(const Response& response, std::string_view request_id, boo
 // listener counts towards the limit: the admin listener must answer
 // /metrics precisely when the replica is overloaded.
 struct InFlight {
-  InFlight(metrics::HttpMetrics& metrics, bool counted) : metrics_(metrics), counted_(counted) {
+  InFlight(HttpMetrics& metrics, bool counted) : metrics_(metrics), counted_(counted) {
     if (counted_) now = ++metrics_.in_flight;
   }
   ~InFlight() {
@@ -202,7 +202,7 @@ struct InFlight {
   long now = 0;  // requests in flight, this one included (0: not counted)
 
  private:
-  metrics::HttpMetrics& metrics_;
+  HttpMetrics& metrics_;
   bool counted_;
 };
 
