@@ -36,10 +36,12 @@ using InputRefusal = Response (*)(const Request&, const InvalidInput&);
 Response invalid_input_problem(const Request& request, const InvalidInput& bad);
 
 class MiddlewareConfigs;
-// Any copyable type can be a middleware's per-route config.
+// Any copyable type can be a middleware's per-route config. The same_as
+// test comes first: it stops the check before copy_constructible asks it
+// again of MiddlewareConfigs itself (clang recurses without end there).
 template <class T>
 concept MiddlewareConfig =
-    std::copy_constructible<T> && !std::same_as<std::remove_cvref_t<T>, MiddlewareConfigs>;
+    !std::same_as<std::remove_cvref_t<T>, MiddlewareConfigs> && std::copy_constructible<T>;
 
 // A route's typed configs for its middleware, at most one of each type.
 // Each one must be read by a middleware of the route's router: a config
